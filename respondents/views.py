@@ -1,0 +1,244 @@
+"""Respondent views: thin, each one access → form → service → redirect (DESIGN.md §1)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.core import signing
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from respondents import language as lang
+from respondents import pages, services, throttle
+from respondents.forms import PageForm, render_page_html
+from respondents.models import Response
+from respondents.snapshots import snapshot_of
+from surveys.models import Wave
+from surveys.translation import text_in
+
+START_SALT = "volna.respondents.start"
+HIDDEN_FIELDS = {
+    "csrfmiddlewaretoken",
+    "volna_section",
+    "volna_shown",
+    "volna_action",
+    "volna_response",
+    "website",
+}
+
+
+def _wave(slug: str) -> Wave | None:
+    return (
+        Wave.objects.select_related("survey", "questionnaire")
+        .defer("questionnaire__snapshot")
+        .filter(slug=slug[:32])
+        .first()
+    )
+
+
+def _remembered_response(request: HttpRequest, wave: Wave) -> Response | None:
+    response_id = pages.remembered_response_id(request, wave)
+    if not response_id:
+        return None
+    try:
+        return _response(wave, uuid.UUID(response_id))
+    except ValueError:
+        return None
+
+
+def _response(wave: Wave, response_id: uuid.UUID | str) -> Response | None:
+    return (
+        Response.objects.select_related("questionnaire")
+        .defer("questionnaire__snapshot", "questionnaire__source_file")
+        .filter(pk=response_id, wave=wave)
+        .first()
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def welcome(request: HttpRequest, slug: str) -> HttpResponse:
+    """The wave's welcome page; its Start button creates the response exactly once."""
+    wave = _wave(slug)
+    if wave is None or wave.status != Wave.Status.OPEN:
+        return pages.unavailable_page(request, wave)
+    if wave.mode == Wave.Mode.INVITATION:
+        if _remembered_response(request, wave):
+            return HttpResponseRedirect(pages.page_url(wave))
+        language = lang.negotiate(request, *pages.wave_languages(wave))
+        with override(lang.ui_language(language)):
+            paragraph = _("This survey is by invitation only. Please use the personal link you received.")
+            title = text_in(wave.survey.title, language, wave.survey.default_language)
+            return pages.message_page(request, wave, language, title, [paragraph], 403)
+    if request.method == "POST":
+        return _start(request, wave)
+    existing = _remembered_response(request, wave)
+    language = lang.negotiate(
+        request, *pages.wave_languages(wave), current=existing.language if existing else None
+    )
+    if existing and existing.is_finished:
+        return HttpResponseRedirect(pages.thanks_url(wave))
+    welcome_text = text_in(wave.welcome, language, wave.survey.default_language)
+    context = {
+        **pages.context_common(request, wave, language),
+        "welcome_paragraphs": [p for p in welcome_text.split("\n\n") if p.strip()],
+        "start_token": signing.dumps({"w": wave.pk, "r": str(uuid.uuid4()), "l": language}, salt=START_SALT),
+        "continue_url": pages.page_url(wave) if existing else None,
+    }
+    with override(lang.ui_language(language)):
+        return render(request, "respondents/welcome.html", context)
+
+
+def _start(request: HttpRequest, wave: Wave) -> HttpResponse:
+    if request.POST.get("website"):
+        return HttpResponseBadRequest("Form field 'website' must be empty.")
+    try:
+        token = signing.loads(request.POST.get("start_token", ""), salt=START_SALT)
+        response_id = uuid.UUID(token["r"])
+        if token["w"] != wave.pk:
+            raise ValueError
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return HttpResponseBadRequest("Invalid or missing start token: reload the survey page.")
+    if not throttle.allow(request, "start", limit=30, window=600):
+        return HttpResponse(_("Too many new responses from here. Please wait a few minutes."), status=429)
+    try:
+        response = services.response_start(wave=wave, language=token.get("l", ""), response_id=response_id)
+    except services.ResponseClosed:
+        return pages.unavailable_page(request, wave)
+    return pages.remember_response(HttpResponseRedirect(pages.page_url(wave)), wave, response.pk)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def page(request: HttpRequest, slug: str) -> HttpResponse:
+    """The respondent's current page: GET shows it, POST saves it and moves on (or back)."""
+    wave = _wave(slug)
+    if wave is None or wave.status != Wave.Status.OPEN:
+        return pages.unavailable_page(request, wave)
+    response = _remembered_response(request, wave)
+    restored = False
+    if response is None and request.method == "POST":
+        # the cookie is gone (expired, cleared): carry on with the page's own signed reference
+        response_id = pages.unsign_response(request.POST.get("volna_response", ""), wave)
+        response = _response(wave, response_id) if response_id else None
+        restored = response is not None
+    if response is None:
+        return HttpResponseRedirect(reverse("respondents:welcome", args=[wave.slug]))
+    if response.is_finished:
+        return HttpResponseRedirect(pages.thanks_url(wave))
+    language = lang.negotiate(request, *pages.wave_languages(wave), current=response.language)
+    if language != response.language:
+        services.response_set_language(response_id=response.pk, language=language)
+        response.language = language
+    with override(lang.ui_language(language)):
+        if request.method == "POST":
+            http_response = _submit(request, wave, response)
+        else:
+            http_response = _render_page(request, wave, response, response.current_section)
+    return pages.remember_response(http_response, wave, response.pk) if restored else http_response
+
+
+def _render_page(
+    request: HttpRequest,
+    wave: Wave,
+    response: Response,
+    section_name: str,
+    form: PageForm | None = None,
+    notice: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    from respondents import flow
+
+    snapshot = snapshot_of(response.questionnaire)
+    section = flow.section_named(snapshot, section_name)
+    if form is None:
+        form = PageForm(
+            snapshot=snapshot,
+            section=section,
+            language=response.language,
+            answers=response.answers,
+            seed=str(response.pk),
+        )
+    index = flow.section_index(snapshot, section_name)
+    context = {
+        **pages.context_common(request, wave, response.language),
+        "section_title": text_in(section["title"], response.language, snapshot["default_language"]),
+        "form": form,
+        "page_html": render_page_html(form),
+        "progress_percent": flow.progress_percent(snapshot, section_name),
+        "page_number": index + 1,
+        "page_count": len(snapshot["sections"]),
+        "can_go_back": bool(response.trail) and response.trail[0] != section_name,
+        "notice": notice,
+        "response_ref": pages.sign_response(response),
+        "code_url": reverse("respondents:code", args=[wave.slug]),
+    }
+    return render(request, "respondents/page.html", context, status=status)
+
+
+def _submit(request: HttpRequest, wave: Wave, response: Response) -> HttpResponse:
+    from respondents import flow
+
+    if not pages.body_is_valid_utf8(request):
+        return HttpResponseBadRequest("The form must be sent as URL-encoded UTF-8.")
+    if request.POST.get("website"):
+        return HttpResponseBadRequest("Form field 'website' must be empty.")
+    snapshot = snapshot_of(response.questionnaire)
+    section_name = request.POST.get("volna_section", "")
+    if section_name != response.current_section and section_name not in response.trail:
+        # a page this response never reached (forged, or from another questionnaire): show the current one
+        return HttpResponseRedirect(pages.page_url(wave))
+    section = flow.section_named(snapshot, section_name)
+    form = PageForm(
+        snapshot=snapshot,
+        section=section,
+        language=response.language,
+        answers=response.answers,
+        seed=str(response.pk),
+        data=request.POST,
+    )
+    unexpected = set(request.POST) - set(form.post_keys) - HIDDEN_FIELDS
+    if unexpected:
+        return HttpResponseBadRequest("Fields not on this page: " + ", ".join(sorted(unexpected))[:200])
+    valid = form.is_valid()
+    if request.POST.get("volna_action") == "back":
+        answers = form.page_answers() if valid else form.partial_answers()
+        services.response_go_back(response_id=response.pk, section_name=section_name, page_answers=answers)
+        return HttpResponseRedirect(pages.page_url(wave))
+    if not valid:
+        return _render_page(request, wave, response, section_name, form=form)
+    if form.newly_shown():
+        notice = _("New questions appeared on this page because of your answers. Please look at them.")
+        return _render_page(request, wave, response, section_name, form=form, notice=notice)
+    outcome = services.response_save_page(
+        response_id=response.pk, section_name=section_name, page_answers=form.page_answers()
+    )
+    return HttpResponseRedirect(pages.thanks_url(wave) if outcome.finished else pages.page_url(wave))
+
+
+@never_cache
+def thanks(request: HttpRequest, slug: str) -> HttpResponse:
+    wave = _wave(slug)
+    if wave is None:
+        return pages.unavailable_page(request, None)
+    response = _remembered_response(request, wave)
+    language = lang.negotiate(
+        request, *pages.wave_languages(wave), current=response.language if response else None
+    )
+    if response is not None and not response.is_finished:
+        return HttpResponseRedirect(pages.page_url(wave))
+    title = text_in(wave.survey.title, language, wave.survey.default_language)
+    with override(lang.ui_language(language)):
+        if response is not None and response.status == Response.Status.SCREENED_OUT:
+            paragraphs = [_("Thank you for your interest. You do not need to answer any more questions.")]
+        else:
+            text = text_in(wave.thanks, language, wave.survey.default_language)
+            paragraphs = [p for p in text.split("\n\n") if p.strip()] or [
+                _("Thank you! Your answers are saved.")
+            ]
+        return pages.message_page(request, wave, language, title, paragraphs)

@@ -1,0 +1,130 @@
+"""Coming back on another device with a resume code, and personal invitation links."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from respondents.models import Invitation, Response
+from respondents.services import invitations_create
+from surveys.models import Wave
+from tests.respondents.test_flow_views import start, submit
+
+pytestmark = pytest.mark.django_db
+
+
+def ask_for_code(client: Client, wave: Wave) -> str:
+    page = client.post(f"/s/{wave.slug}/code/")
+    return re.search(r"<strong>([0-9A-Z]{5}-[0-9A-Z]{5})</strong>", page.content.decode()).group(1)
+
+
+def test_a_resume_code_continues_the_response_on_another_device(client, open_wave):
+    start(client, open_wave)
+    submit(client, open_wave, {"consent": "yes"})
+    code = ask_for_code(client, open_wave)
+
+    other_device = Client()
+    entered = other_device.post(f"/s/{open_wave.slug}/resume/", {"code": code.lower()})
+
+    assert entered.status_code == 302 and entered["Location"].endswith("/page/")
+    html = other_device.get(entered["Location"]).content.decode()
+    assert 'name="birth_year"' in html
+    submit(other_device, open_wave, {"birth_year": "1991"})
+    assert Response.objects.get().answers == {"consent": "yes", "birth_year": 1991}
+
+
+def test_a_wrong_resume_code_is_told_plainly(client, open_wave):
+    response = client.post(f"/s/{open_wave.slug}/resume/", {"code": "ZZZZZ-ZZZZZ"})
+
+    assert response.status_code == 200
+    assert "does not open an unfinished response" in response.content.decode()
+
+
+def test_resume_code_guessing_is_throttled(client, open_wave):
+    statuses = [
+        client.post(f"/s/{open_wave.slug}/resume/", {"code": "ZZZZZ-ZZZZZ"}).status_code for _ in range(12)
+    ]
+
+    assert statuses[:10] == [200] * 10
+    assert statuses[10:] == [429, 429]
+
+
+def test_the_resume_code_is_not_stored_in_clear(client, open_wave):
+    start(client, open_wave)
+
+    code = ask_for_code(client, open_wave)
+
+    assert code not in str(list(Response.objects.values()))
+
+
+def _invitation_wave(open_wave: Wave) -> Wave:
+    Wave.objects.filter(pk=open_wave.pk).update(mode=Wave.Mode.INVITATION)
+    open_wave.refresh_from_db()
+    return open_wave
+
+
+def test_an_invitation_link_starts_the_members_response(client, open_wave):
+    wave = _invitation_wave(open_wave)
+    ((pseudonym, token),) = invitations_create(wave=wave, count=1)
+
+    landing = client.get(f"/i/{token}/", HTTP_ACCEPT_LANGUAGE="ru")
+
+    assert landing.status_code == 302 and landing["Location"] == f"/s/{wave.slug}/page/"
+    response = Response.objects.get()
+    assert response.panel_member.pseudonym == pseudonym
+    assert response.language == "ru"
+    client.get(f"/i/{token}/")
+    assert Response.objects.count() == 1
+
+
+def test_a_used_up_invitation_gets_a_clear_page(client, open_wave):
+    wave = _invitation_wave(open_wave)
+    ((_pseudonym, token),) = invitations_create(wave=wave, count=1)
+    client.get(f"/i/{token}/")
+    submit(client, wave, {"consent": "no"})
+
+    again = Client().get(f"/i/{token}/")
+
+    assert again.status_code == 410
+    assert "already completed" in again.content.decode()
+
+
+def test_an_unknown_invitation_is_404_with_a_page(client, open_wave):
+    response = client.get("/i/not-a-real-token-at-all/")
+
+    assert response.status_code == 404
+    assert "not valid" in response.content.decode()
+
+
+def test_invitation_guessing_is_throttled(client, open_wave):
+    statuses = [client.get(f"/i/guess{i}/").status_code for i in range(32)]
+
+    assert statuses[:30] == [404] * 30
+    assert statuses[30:] == [429, 429]
+
+
+def test_an_invitation_only_wave_cannot_be_started_from_its_public_link(client, open_wave):
+    wave = _invitation_wave(open_wave)
+
+    response = client.get(f"/s/{wave.slug}/")
+
+    assert response.status_code == 403
+    assert "invitation only" in response.content.decode()
+    assert Response.objects.count() == 0
+
+
+def test_make_tokens_writes_a_mail_merge_csv_and_stores_only_hashes(open_wave, tmp_path):
+    out = tmp_path / "tokens.csv"
+
+    call_command("make_tokens", open_wave.slug, "5", "--out", str(out), stderr=io.StringIO())
+
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert len(rows) == 5
+    assert all(len(row["token"]) >= 22 and row["path"] == f"/i/{row['token']}/" for row in rows)
+    stored = set(Invitation.objects.values_list("token_hash", flat=True))
+    assert not stored & {row["token"] for row in rows}

@@ -83,7 +83,16 @@ def resume_code(request: HttpRequest, slug: str) -> HttpResponse:
 def invitation(request: HttpRequest, token: str) -> HttpResponse:
     """A panel member's personal link: start or resume their response, then leave the token URL."""
     if not throttle.allow(request, "invitation", limit=30, window=600):
-        return HttpResponse(_("Too many attempts. Please wait ten minutes and try again."), status=429)
+        language = lang.negotiate(request, ["en", "ru"], "en")
+        with override(language):
+            return pages.message_page(
+                request,
+                None,
+                language,
+                _("Too many attempts"),
+                [_("Please wait ten minutes and try again.")],
+                429,
+            )
     found = services.invitation_find(token=token)
     if found is None:
         return pages.message_page(

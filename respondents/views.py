@@ -103,14 +103,29 @@ def _start(request: HttpRequest, wave: Wave) -> HttpResponse:
         if token["w"] != wave.pk:
             raise ValueError
     except (signing.BadSignature, KeyError, TypeError, ValueError):
-        return HttpResponseBadRequest("Invalid or missing start token: reload the survey page.")
+        return _welcome_problem(
+            request, wave, _("This page was out of date. Please press Start again."), status=400
+        )
     if not throttle.allow(request, "start", limit=30, window=600):
-        return HttpResponse(_("Too many new responses from here. Please wait a few minutes."), status=429)
+        return _welcome_problem(
+            request,
+            wave,
+            _("Too many new responses were started from this network. Please wait a few minutes."),
+            429,
+        )
     try:
         response = services.response_start(wave=wave, language=token.get("l", ""), response_id=response_id)
     except services.ResponseClosed:
         return pages.unavailable_page(request, wave)
     return pages.remember_response(HttpResponseRedirect(pages.page_url(wave)), wave, response.pk)
+
+
+def _welcome_problem(request: HttpRequest, wave: Wave, message: str, status: int) -> HttpResponse:
+    """A clear page, in the respondent's language, with a link back to the welcome page."""
+    language = lang.negotiate(request, *pages.wave_languages(wave))
+    title = text_in(wave.survey.title, language, wave.survey.default_language)
+    with override(lang.ui_language(language)):
+        return pages.message_page(request, wave, language, title, [message], status)
 
 
 @never_cache

@@ -44,19 +44,30 @@ class Survey(TranslatableModel):
 
     translated_fields = ("title",)
 
-    slug = models.SlugField(max_length=50, unique=True)
-    title = models.JSONField(default=dict)
-    languages = models.JSONField(default=list, help_text=_("Ordered language codes, e.g. en, ru."))
-    default_language = models.CharField(max_length=16)
-    team = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="surveys")
-    date_precision = models.CharField(max_length=8, choices=DatePrecision.choices, default=DatePrecision.DAY)
+    slug = models.SlugField(verbose_name=_("slug"), max_length=50, unique=True)
+    title = models.JSONField(verbose_name=_("title"), default=dict)
+    languages = models.JSONField(
+        verbose_name=_("languages"), default=list, help_text=_("Ordered language codes, e.g. en, ru.")
+    )
+    default_language = models.CharField(verbose_name=_("default language"), max_length=16)
+    team = models.ForeignKey(Group, verbose_name=_("team"), on_delete=models.PROTECT, related_name="surveys")
+    date_precision = models.CharField(
+        verbose_name=_("date precision"),
+        max_length=8,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
+    )
     small_cell_k = models.PositiveSmallIntegerField(
-        default=5, help_text=_("Cells with fewer respondents are suppressed.")
+        verbose_name=_("small-cell threshold (k)"),
+        default=5,
+        help_text=_("Cells with fewer respondents are suppressed."),
     )
     is_panel = models.BooleanField(default=False, verbose_name=_("panel survey"))
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("survey")
+        verbose_name_plural = _("surveys")
         ordering = ["slug"]
         constraints = [
             models.CheckConstraint(condition=Q(small_cell_k__gte=1), name="survey_k_positive"),
@@ -91,17 +102,27 @@ class Questionnaire(models.Model):
         DRAFT = "draft", _("Draft")
         PUBLISHED = "published", _("Published")
 
-    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="questionnaires")
-    number = models.PositiveIntegerField()
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
-    notes = models.TextField(blank=True, help_text=_("What changed in this version."))
-    source_filename = models.CharField(max_length=255, blank=True)
-    source_file = models.BinaryField(null=True, blank=True, editable=False)
-    snapshot = models.JSONField(null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    survey = models.ForeignKey(
+        Survey, verbose_name=_("survey"), on_delete=models.CASCADE, related_name="questionnaires"
+    )
+    number = models.PositiveIntegerField(
+        verbose_name=_("number"),
+    )
+    status = models.CharField(
+        verbose_name=_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT
+    )
+    notes = models.TextField(
+        verbose_name=_("notes"), blank=True, help_text=_("What changed in this version.")
+    )
+    source_filename = models.CharField(verbose_name=_("source filename"), max_length=255, blank=True)
+    source_file = models.BinaryField(verbose_name=_("source file"), null=True, blank=True, editable=False)
+    snapshot = models.JSONField(verbose_name=_("snapshot"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
+    published_at = models.DateTimeField(verbose_name=_("published at"), null=True, blank=True, editable=False)
 
     class Meta:
+        verbose_name = _("questionnaire version")
+        verbose_name_plural = _("questionnaire versions")
         ordering = ["survey", "-number"]
         constraints = [
             models.UniqueConstraint(fields=["survey", "number"], name="questionnaire_number_unique"),
@@ -161,16 +182,26 @@ class Section(QuestionnairePart):
 
     translated_fields = ("title",)
 
-    questionnaire = models.ForeignKey(Questionnaire, on_delete=models.CASCADE, related_name="sections")
-    position = models.PositiveIntegerField(default=0)
-    name = models.CharField(max_length=64, validators=[variable_name_validator])
-    title = models.JSONField(default=dict, blank=True)
-    relevant = models.TextField(blank=True, help_text=_("Show this page only when this expression is true."))
+    questionnaire = models.ForeignKey(
+        Questionnaire, verbose_name=_("questionnaire"), on_delete=models.CASCADE, related_name="sections"
+    )
+    position = models.PositiveIntegerField(verbose_name=_("position"), default=0)
+    name = models.CharField(verbose_name=_("name"), max_length=64, validators=[variable_name_validator])
+    title = models.JSONField(verbose_name=_("title"), default=dict, blank=True)
+    relevant = models.TextField(
+        verbose_name=_("relevant"),
+        blank=True,
+        help_text=_("Show this page only when this expression is true."),
+    )
     ends_survey = models.BooleanField(
-        default=False, help_text=_("Reaching this page ends the response as screened out.")
+        verbose_name=_("ends survey"),
+        default=False,
+        help_text=_("Reaching this page ends the response as screened out."),
     )
 
     class Meta:
+        verbose_name = _("page")
+        verbose_name_plural = _("pages")
         ordering = ["questionnaire", "position", "id"]
         constraints = [
             models.UniqueConstraint(fields=["questionnaire", "name"], name="section_name_unique"),
@@ -184,10 +215,14 @@ class Section(QuestionnairePart):
 
 
 class ChoiceList(QuestionnairePart):
-    questionnaire = models.ForeignKey(Questionnaire, on_delete=models.CASCADE, related_name="choice_lists")
-    name = models.CharField(max_length=64, validators=[choice_code_validator])
+    questionnaire = models.ForeignKey(
+        Questionnaire, verbose_name=_("questionnaire"), on_delete=models.CASCADE, related_name="choice_lists"
+    )
+    name = models.CharField(verbose_name=_("name"), max_length=64, validators=[choice_code_validator])
 
     class Meta:
+        verbose_name = _("choice list")
+        verbose_name_plural = _("choice lists")
         ordering = ["questionnaire", "name"]
         constraints = [
             models.UniqueConstraint(fields=["questionnaire", "name"], name="choice_list_name_unique"),
@@ -203,12 +238,16 @@ class ChoiceList(QuestionnairePart):
 class Choice(QuestionnairePart):
     translated_fields = ("label",)
 
-    choice_list = models.ForeignKey(ChoiceList, on_delete=models.CASCADE, related_name="choices")
-    position = models.PositiveIntegerField(default=0)
-    code = models.CharField(max_length=64, validators=[choice_code_validator])
-    label = models.JSONField(default=dict, blank=True)
+    choice_list = models.ForeignKey(
+        ChoiceList, verbose_name=_("choice list"), on_delete=models.CASCADE, related_name="choices"
+    )
+    position = models.PositiveIntegerField(verbose_name=_("position"), default=0)
+    code = models.CharField(verbose_name=_("code"), max_length=64, validators=[choice_code_validator])
+    label = models.JSONField(verbose_name=_("label"), default=dict, blank=True)
 
     class Meta:
+        verbose_name = _("choice")
+        verbose_name_plural = _("choices")
         ordering = ["choice_list", "position", "id"]
         constraints = [
             models.UniqueConstraint(fields=["choice_list", "code"], name="choice_code_unique"),
@@ -236,33 +275,45 @@ class Question(QuestionnairePart):
     CHOICE_TYPES = (Type.SELECT_ONE, Type.SELECT_MULTIPLE, Type.MATRIX, Type.RANKING)
     translated_fields = ("label", "hint", "constraint_message")
 
-    questionnaire = models.ForeignKey(Questionnaire, on_delete=models.CASCADE, related_name="questions")
-    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="questions")
+    questionnaire = models.ForeignKey(
+        Questionnaire, verbose_name=_("questionnaire"), on_delete=models.CASCADE, related_name="questions"
+    )
+    section = models.ForeignKey(
+        Section, verbose_name=_("section"), on_delete=models.CASCADE, related_name="questions"
+    )
     parent = models.ForeignKey(
         "self",
+        verbose_name=_("parent"),
         on_delete=models.CASCADE,
         null=True,
         blank=True,
         related_name="items",
         help_text=_("The matrix this item belongs to."),
     )
-    position = models.PositiveIntegerField(default=0)
-    name = models.CharField(max_length=32, validators=[variable_name_validator])
-    type = models.CharField(max_length=16, choices=Type.choices)
-    label = models.JSONField(default=dict, blank=True)
-    hint = models.JSONField(default=dict, blank=True)
-    required = models.BooleanField(default=False)
-    relevant = models.TextField(blank=True)
-    constraint = models.TextField(blank=True)
-    constraint_message = models.JSONField(default=dict, blank=True)
-    appearance = models.CharField(max_length=100, blank=True)
+    position = models.PositiveIntegerField(verbose_name=_("position"), default=0)
+    name = models.CharField(verbose_name=_("name"), max_length=32, validators=[variable_name_validator])
+    type = models.CharField(verbose_name=_("type"), max_length=16, choices=Type.choices)
+    label = models.JSONField(verbose_name=_("label"), default=dict, blank=True)
+    hint = models.JSONField(verbose_name=_("hint"), default=dict, blank=True)
+    required = models.BooleanField(verbose_name=_("required"), default=False)
+    relevant = models.TextField(verbose_name=_("relevant"), blank=True)
+    constraint = models.TextField(verbose_name=_("constraint"), blank=True)
+    constraint_message = models.JSONField(verbose_name=_("constraint message"), default=dict, blank=True)
+    appearance = models.CharField(verbose_name=_("appearance"), max_length=100, blank=True)
     choice_list = models.ForeignKey(
-        ChoiceList, on_delete=models.RESTRICT, null=True, blank=True, related_name="questions"
+        ChoiceList,
+        verbose_name=_("choice list"),
+        on_delete=models.RESTRICT,
+        null=True,
+        blank=True,
+        related_name="questions",
     )
     has_other = models.BooleanField(default=False, verbose_name=_("other, specify"))
-    randomize = models.BooleanField(default=False, verbose_name=_("randomise choice order"))
+    randomize = models.BooleanField(default=False, verbose_name=_("randomize choice order"))
 
     class Meta:
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
         ordering = ["section", "position", "id"]
         constraints = [
             models.UniqueConstraint(fields=["questionnaire", "name"], name="question_name_unique"),
@@ -303,20 +354,34 @@ class Wave(TranslatableModel):
 
     translated_fields = ("welcome", "thanks")
 
-    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="waves")
-    number = models.PositiveIntegerField()
-    name = models.CharField(max_length=200)
-    questionnaire = models.ForeignKey(Questionnaire, on_delete=models.PROTECT, related_name="waves")
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.DRAFT)
-    mode = models.CharField(max_length=16, choices=Mode.choices, default=Mode.OPEN_LINK)
-    slug = models.CharField(max_length=32, unique=True, default=new_wave_slug, editable=False)
-    welcome = models.JSONField(default=dict, blank=True)
-    thanks = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    opened_at = models.DateTimeField(null=True, blank=True, editable=False)
-    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    survey = models.ForeignKey(
+        Survey, verbose_name=_("survey"), on_delete=models.CASCADE, related_name="waves"
+    )
+    number = models.PositiveIntegerField(
+        verbose_name=_("number"),
+    )
+    name = models.CharField(verbose_name=_("name"), max_length=200)
+    questionnaire = models.ForeignKey(
+        Questionnaire, verbose_name=_("questionnaire"), on_delete=models.PROTECT, related_name="waves"
+    )
+    status = models.CharField(
+        verbose_name=_("status"), max_length=8, choices=Status.choices, default=Status.DRAFT
+    )
+    mode = models.CharField(
+        verbose_name=_("mode"), max_length=16, choices=Mode.choices, default=Mode.OPEN_LINK
+    )
+    slug = models.CharField(
+        verbose_name=_("slug"), max_length=32, unique=True, default=new_wave_slug, editable=False
+    )
+    welcome = models.JSONField(verbose_name=_("welcome"), default=dict, blank=True)
+    thanks = models.JSONField(verbose_name=_("thanks"), default=dict, blank=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
+    opened_at = models.DateTimeField(verbose_name=_("opened at"), null=True, blank=True, editable=False)
+    closed_at = models.DateTimeField(verbose_name=_("closed at"), null=True, blank=True, editable=False)
 
     class Meta:
+        verbose_name = _("wave")
+        verbose_name_plural = _("waves")
         ordering = ["survey", "number"]
         constraints = [
             models.UniqueConstraint(fields=["survey", "number"], name="wave_number_unique"),
@@ -329,7 +394,7 @@ class Wave(TranslatableModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.survey.slug} wave {self.number}"
+        return _("%(survey)s wave %(number)s") % {"survey": self.survey.slug, "number": self.number}
 
 
 class CheckRun(models.Model):
@@ -341,16 +406,24 @@ class CheckRun(models.Model):
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
-    questionnaire = models.ForeignKey(Questionnaire, on_delete=models.CASCADE, related_name="check_runs")
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
-    progress = models.PositiveSmallIntegerField(default=0)
-    report = models.JSONField(null=True, blank=True)
-    error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    questionnaire = models.ForeignKey(
+        Questionnaire, verbose_name=_("questionnaire"), on_delete=models.CASCADE, related_name="check_runs"
+    )
+    status = models.CharField(
+        verbose_name=_("status"), max_length=8, choices=Status.choices, default=Status.QUEUED
+    )
+    # the interface language of whoever asked: the worker writes the report in it
+    language = models.CharField(verbose_name=_("language"), max_length=16, default="en")
+    progress = models.PositiveSmallIntegerField(verbose_name=_("progress"), default=0)
+    report = models.JSONField(verbose_name=_("report"), null=True, blank=True)
+    error = models.TextField(verbose_name=_("error"), blank=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(verbose_name=_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(verbose_name=_("finished at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("check run")
+        verbose_name_plural = _("check runs")
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(condition=Q(progress__lte=100), name="check_run_progress_range"),

@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_noop, override
 from django.utils.translation import gettext as _
 
 from surveys.checks import simulate, stale_translations, static_problems
@@ -244,7 +245,7 @@ def check_run_start(*, questionnaire: Questionnaire) -> CheckRun:
     from surveys.tasks import check_run_task
 
     with transaction.atomic():
-        run = CheckRun.objects.create(questionnaire=questionnaire)
+        run = CheckRun.objects.create(questionnaire=questionnaire, language=get_language() or "en")
         # If the broker is down the run stays queued; the reconciler marks it failed later.
         check_run_task.delay_on_commit(run.pk)
     return run
@@ -262,7 +263,8 @@ def check_run_execute(*, check_run_id: int) -> CheckRun | None:
         return None
     run = CheckRun.objects.select_related("questionnaire__survey").get(pk=check_run_id)
     try:
-        report = _checks_report(run)
+        with override(run.language):
+            report = _checks_report(run)
     except Exception as error:
         CheckRun.objects.filter(pk=run.pk).update(
             status=CheckRun.Status.FAILED,
@@ -307,6 +309,8 @@ def check_runs_reconcile(*, stuck_after: timedelta = timedelta(minutes=30)) -> i
         status__in=[CheckRun.Status.QUEUED, CheckRun.Status.RUNNING], created_at__lt=cutoff
     ).update(
         status=CheckRun.Status.FAILED,
-        error=_("The check did not finish (the worker stopped or the queue was unavailable). Run it again."),
+        error=gettext_noop(
+            "The check did not finish (the worker stopped or the queue was unavailable). Run it again."
+        ),
         finished_at=timezone.now(),
     )

@@ -80,14 +80,14 @@ def _expression_errors(snapshot: dict[str, Any]) -> list[str]:
         check(section["relevant"], _("page %(name)s: relevant") % {"name": section["name"]})
         for question in section["questions"]:
             name = question["name"]
-            check(question["relevant"], f"{name}: relevant")
+            check(question["relevant"], _("%(name)s: relevant") % {"name": name})
             own = variable_names(question)
             if question["constraint"]:
                 before.extend(own)  # a constraint may refer to its own question ('.' or ${name})
-                check(question["constraint"], f"{name}: constraint")
+                check(question["constraint"], _("%(name)s: constraint") % {"name": name})
                 del before[len(before) - len(own) :]
             for item in question["items"]:
-                check(item["relevant"], f"{item['name']}: relevant")
+                check(item["relevant"], _("%(name)s: relevant") % {"name": item["name"]})
             before.extend(own)
     return errors
 
@@ -137,6 +137,11 @@ def stale_translations(questionnaire: Questionnaire) -> list[str]:
                 if obj.translation_state(field_name, lang, source) == "stale":
                     warnings.append(
                         _("%(lang)s: %(where)s %(field)s is outdated (the %(source)s text changed)")
-                        % {"lang": lang, "where": where, "field": field_name, "source": source}
+                        % {
+                            "lang": lang,
+                            "where": where,
+                            "field": obj._meta.get_field(field_name).verbose_name,
+                            "source": source,
+                        }
                     )
     return warnings

@@ -127,11 +127,13 @@ def test_translations_keep_the_placeholders_of_the_english():
 
 def test_compiled_russian_catalog_is_up_to_date(compiled_ru):
     with compiled_ru.open("rb") as mo:
-        compiled = {_as_tuple(m.id): _as_tuple(m.string) for m in read_mo(mo) if m.id}
+        compiled = {(m.context, _as_tuple(m.id)): _as_tuple(m.string) for m in read_mo(mo) if m.id}
     stale = [
         _label(message)
         for message in _messages()
-        if message.string and not message.fuzzy and compiled.get(_as_tuple(message.id)) != message.string
+        if message.string
+        and not message.fuzzy
+        and compiled.get((message.context, _as_tuple(message.id))) != _as_tuple(message.string)
     ]
 
     assert not stale, f"{compiled_ru} is older than django.po, {RUN_MAKE_MESSAGES}:\n" + "\n".join(stale)

@@ -207,3 +207,12 @@ def test_respondents_get_no_database_session(client, open_wave):
     submit(client, open_wave, {"consent": "yes"})
 
     assert Session.objects.count() == 0
+
+
+def test_a_stale_start_form_gets_a_clear_page_in_the_respondents_language(client, open_wave):
+    response = post_form(client, f"/s/{open_wave.slug}/", {"start_token": "tampered"})
+
+    assert response.status_code == 400
+    assert "Начать" in client.get(f"/s/{open_wave.slug}/?lang=ru").content.decode()
+    assert "out of date" in response.content.decode()
+    assert Response.objects.count() == 0

@@ -136,3 +136,20 @@ def test_check_run_is_done_by_a_real_celery_worker(celery_worker_process):
         time.sleep(0.2)
     assert run.status == CheckRun.Status.DONE, run.error
     assert run.report["simulation"]["unreachable_sections"] == []
+
+
+def test_the_report_is_written_in_the_language_of_whoever_asked(
+    draft_questionnaire, django_capture_on_commit_callbacks
+):
+    from django.utils import translation
+
+    question = draft_questionnaire.questions.get(name="birth_year")
+    question.label = {"en": "Year of birth"}
+    question.save()
+
+    with translation.override("ru"), django_capture_on_commit_callbacks(execute=True):
+        run = check_run_start(questionnaire=draft_questionnaire)
+
+    run.refresh_from_db()
+    assert run.language == "ru"
+    assert any("birth_year" in error and "отсутствует" in error for error in run.report["errors"])

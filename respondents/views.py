@@ -8,8 +8,9 @@ from django.core import signing
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import gettext_lazy, override
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -70,11 +71,10 @@ def welcome(request: HttpRequest, slug: str) -> HttpResponse:
     if wave.mode == Wave.Mode.INVITATION:
         if _remembered_response(request, wave):
             return HttpResponseRedirect(pages.page_url(wave))
-        language = lang.negotiate(request, *pages.wave_languages(wave))
-        with override(lang.ui_language(language)):
-            paragraph = _("This survey is by invitation only. Please use the personal link you received.")
-            title = text_in(wave.survey.title, language, wave.survey.default_language)
-            return pages.message_page(request, wave, language, title, [paragraph], 403)
+        paragraph = gettext_lazy(
+            "This survey is by invitation only. Please use the personal link you received."
+        )
+        return _welcome_problem(request, wave, paragraph, 403)
     if request.method == "POST":
         return _start(request, wave)
     existing = _remembered_response(request, wave)
@@ -104,7 +104,7 @@ def _start(request: HttpRequest, wave: Wave) -> HttpResponse:
             raise ValueError
     except (signing.BadSignature, KeyError, TypeError, ValueError):
         return _welcome_problem(
-            request, wave, _("This page was out of date. Please press Start again."), status=400
+            request, wave, gettext_lazy("This page was out of date. Please press Start again."), status=400
         )
     if not throttle.allow(request, "start", limit=30, window=600):
         return _welcome_problem(
@@ -120,12 +120,12 @@ def _start(request: HttpRequest, wave: Wave) -> HttpResponse:
     return pages.remember_response(HttpResponseRedirect(pages.page_url(wave)), wave, response.pk)
 
 
-def _welcome_problem(request: HttpRequest, wave: Wave, message: str, status: int) -> HttpResponse:
-    """A clear page, in the respondent's language, with a link back to the welcome page."""
+def _welcome_problem(request: HttpRequest, wave: Wave, message: Promise, status: int) -> HttpResponse:
+    """A clear page in the respondent's language (``message`` is lazy: translated inside it)."""
     language = lang.negotiate(request, *pages.wave_languages(wave))
     title = text_in(wave.survey.title, language, wave.survey.default_language)
     with override(lang.ui_language(language)):
-        return pages.message_page(request, wave, language, title, [message], status)
+        return pages.message_page(request, wave, language, title, [str(message)], status)
 
 
 @never_cache

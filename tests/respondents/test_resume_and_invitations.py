@@ -128,3 +128,12 @@ def test_make_tokens_writes_a_mail_merge_csv_and_stores_only_hashes(open_wave, t
     assert all(len(row["token"]) >= 22 and row["path"] == f"/i/{row['token']}/" for row in rows)
     stored = set(Invitation.objects.values_list("token_hash", flat=True))
     assert not stored & {row["token"] for row in rows}
+
+
+def test_the_invitation_only_page_speaks_the_respondents_language(client, open_wave):
+    wave = _invitation_wave(open_wave)
+
+    response = client.get(f"/s/{wave.slug}/", HTTP_ACCEPT_LANGUAGE="ru")
+
+    assert response.status_code == 403
+    assert "только по приглашению" in response.content.decode().lower()

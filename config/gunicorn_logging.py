@@ -6,6 +6,8 @@ import re
 
 from gunicorn.glogging import Logger
 
+from config.logging import RedactFilter
+
 _SECRET_PATHS = re.compile(r"^/i/[^/]+")
 
 
@@ -15,6 +17,11 @@ def redact_path(path: str) -> str:
 
 
 class RedactingLogger(Logger):
+    def setup(self, cfg) -> None:
+        super().setup(cfg)
+        # gunicorn's own error log names client addresses ("Invalid request from ip=…") and URIs
+        self.error_log.addFilter(RedactFilter())
+
     def atoms(self, resp, req, environ, request_time):  # gunicorn's hook for the log line's fields
         atoms = super().atoms(resp, req, environ, request_time)
         atoms["U"] = redact_path(atoms.get("U") or "")

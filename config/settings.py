@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "config.middleware.DatabaseUnavailableMiddleware",
 ]
 
 # Respondent pages load nothing from another origin (DESIGN.md §4); the admin follows the same policy.
@@ -196,12 +197,17 @@ SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
 
 LOGIN_URL = "admin:login"
 
+# How many reverse proxies in front of Volna append to X-Forwarded-For (rate limits need the
+# client's address, which is hashed and never stored); 0 when clients connect directly.
+VOLNA_TRUSTED_PROXIES = env.int("VOLNA_TRUSTED_PROXIES", default=0)
+
 # Logs carry no client address, user agent, referrer, query string or POST body (DESIGN.md §4).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"redact": {"()": "config.logging.RedactFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         # django.request and django.server log the request line; ours are reduced to the path.

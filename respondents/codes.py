@@ -22,8 +22,8 @@ def keyed_hash(purpose: str, secret: str) -> str:
 
 
 def new_invitation_token() -> str:
-    """128 random bits, URL-safe."""
-    return secrets.token_urlsafe(16)
+    """128 random bits in hex: URL-safe, and never starting with '-' or '=' in a spreadsheet."""
+    return secrets.token_hex(16)
 
 
 def invitation_hash(token: str) -> str:

@@ -20,6 +20,9 @@ from surveys.models import Wave
 from surveys.translation import text_in
 
 PAGE_SALT = "volna.respondents.page"
+# How long a page's signed reference (and a welcome page's start token) stays valid: long enough to
+# survive a session that expired overnight, short enough that an old copy of a page opens nothing.
+SIGNED_MAX_AGE = 48 * 3600
 
 
 COOKIE_SALT = "volna.respondents.cookie"
@@ -125,7 +128,7 @@ def sign_response(response: Response) -> str:
 def unsign_response(value: str, wave: Wave) -> uuid.UUID | None:
     """The response a page form was rendered for, if the signature holds (survives a lost session)."""
     try:
-        data = signing.loads(value, salt=PAGE_SALT)
+        data = signing.loads(value, salt=PAGE_SALT, max_age=SIGNED_MAX_AGE)
         return uuid.UUID(data["r"]) if data.get("w") == wave.pk else None
     except (signing.BadSignature, KeyError, TypeError, ValueError):
         return None

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from respondents import language as lang
 from respondents import pages, services, throttle
 from respondents.models import Response
-from respondents.views import _remembered_response, _render_page, _response, _wave
+from respondents.views import _remembered_response, _render_page, _response, _wave, posted_page_form
 from surveys.models import Wave
 from surveys.translation import text_in
 
@@ -45,7 +45,8 @@ def resume(request: HttpRequest, slug: str) -> HttpResponse:
         form = ResumeForm(request.POST or None)
         status = 200
         if request.method == "POST" and form.is_valid():
-            if not throttle.allow(request, "resume", limit=10, window=600):
+            scope = f"resume:{wave.pk}"
+            if throttle.exceeded(request, scope, limit=10, window=600):
                 form.add_error(None, _("Too many attempts. Please wait ten minutes and try again."))
                 status = 429
             else:
@@ -54,6 +55,7 @@ def resume(request: HttpRequest, slug: str) -> HttpResponse:
                     return pages.remember_response(
                         HttpResponseRedirect(pages.page_url(wave)), wave, response.pk
                     )
+                throttle.record_failure(request, scope, window=600)
                 form.add_error("code", _("This code does not open an unfinished response to this survey."))
         context = {**pages.context_common(request, wave, language), "form": form}
         return render(request, "respondents/resume.html", context, status=status)
@@ -62,13 +64,23 @@ def resume(request: HttpRequest, slug: str) -> HttpResponse:
 @never_cache
 @require_POST
 def resume_code(request: HttpRequest, slug: str) -> HttpResponse:
-    """Show a fresh resume code for the respondent's response (the previous code stops working)."""
+    """Keep what is valid on the current page, then show a fresh resume code (the previous one
+    stops working)."""
     wave = _wave(slug)
     if wave is None or wave.status != Wave.Status.OPEN:
         return pages.unavailable_page(request, wave)
     response = _remembered_response(request, wave)
     if response is None or response.is_finished:
         return HttpResponseRedirect(pages.page_url(wave))
+    if "volna_section" in request.POST:
+        with override(lang.ui_language(response.language)):
+            form = posted_page_form(request, wave, response)
+            if isinstance(form, HttpResponse):
+                return form
+            answers = form.page_answers() if form.is_valid() else form.partial_answers()
+        services.response_keep_page(
+            response_id=response.pk, section_name=request.POST["volna_section"], page_answers=answers
+        )
     code = services.resume_code_issue(response=response)
     with override(lang.ui_language(response.language)):
         context = {
@@ -82,7 +94,7 @@ def resume_code(request: HttpRequest, slug: str) -> HttpResponse:
 @never_cache
 def invitation(request: HttpRequest, token: str) -> HttpResponse:
     """A panel member's personal link: start or resume their response, then leave the token URL."""
-    if not throttle.allow(request, "invitation", limit=30, window=600):
+    if throttle.exceeded(request, "invitation", limit=30, window=600):
         language = lang.negotiate(request, ["en", "ru"], "en")
         with override(language):
             return pages.message_page(
@@ -95,6 +107,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
             )
     found = services.invitation_find(token=token)
     if found is None:
+        throttle.record_failure(request, "invitation", window=600)
         return pages.message_page(
             request,
             None,

@@ -5,6 +5,7 @@ Every function here is one short transaction on the database and never waits on 
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -14,8 +15,9 @@ from django.utils import timezone
 
 from respondents import codes, flow
 from respondents.models import Invitation, PanelMember, Response
+from respondents.snapshots import snapshot_of
 from surveys.models import Survey, Wave
-from surveys.snapshot import variable_names
+from surveys.snapshot import screens_out, variable_names
 
 
 class ResponseClosed(Exception):
@@ -32,29 +34,18 @@ class PageOutcome:
     finished: bool
 
 
-def _today_or_none(survey: Survey):
+def _today_or_none(survey: Survey) -> datetime.date | None:
     """Response dates are days, or nothing at all, as the survey's privacy setting says."""
     return timezone.localdate() if survey.date_precision == Survey.DatePrecision.DAY else None
 
 
-def screens_out(snapshot: dict[str, Any], section: dict[str, Any], answers: dict[str, Any]) -> bool:
-    """A page marked as the end, or a consent other than yes, ends the response as screened out."""
-    if section["ends_survey"]:
-        return True
-    for question in section["questions"]:
-        if question["name"] == "consent" and question["type"] == "select_one":
-            given = answers.get("consent")
-            return given is not None and given != "yes"
-    return False
-
-
 def response_start(
-    *, wave: Wave, language: str, response_id: uuid.UUID, panel_member: PanelMember | None = None
+    *, wave: Wave, language: str, response_id: uuid.UUID | None, panel_member: PanelMember | None = None
 ) -> Response:
     """The response for this start (created once: a replayed start returns the same row)."""
     if wave.status != Wave.Status.OPEN:
         raise ResponseClosed
-    snapshot = wave.questionnaire.snapshot
+    snapshot = snapshot_of(wave.questionnaire)
     if language not in snapshot["languages"]:
         language = snapshot["default_language"]
     defaults = {
@@ -77,12 +68,44 @@ def response_start(
     return response
 
 
-def _merge_page(snapshot: dict[str, Any], section: dict[str, Any], old: dict, page: dict) -> dict:
+def _merge_page(
+    snapshot: dict[str, Any], section: dict[str, Any], old: dict[str, Any], page: dict[str, Any]
+) -> dict[str, Any]:
     """Old answers with this page's replaced by what was submitted, then pruned."""
     names = {name for question in section["questions"] for name in variable_names(question)}
     merged = {key: value for key, value in old.items() if key not in names}
     merged.update({key: value for key, value in page.items() if key in names and value not in (None, "", [])})
     return flow.prune_irrelevant(snapshot, merged)
+
+
+def _answers_up_to(snapshot: dict[str, Any], section_name: str, answers: dict[str, Any]) -> dict[str, Any]:
+    """Only the answers of pages up to and including ``section_name`` (a screened-out respondent
+    keeps nothing they had given further on, e.g. before withdrawing consent)."""
+    last = flow.section_index(snapshot, section_name)
+    allowed = {
+        name
+        for section in snapshot["sections"][: last + 1]
+        for question in section["questions"]
+        for name in variable_names(question)
+    }
+    return {name: value for name, value in answers.items() if name in allowed}
+
+
+def _locked(response_id: uuid.UUID) -> Response:
+    """The response row, locked for this transaction (and only that row: not its wave or survey)."""
+    return (
+        Response.objects.select_for_update(of=("self",))
+        .select_related("wave__survey", "questionnaire")
+        .defer("questionnaire__snapshot", "questionnaire__source_file")
+        .get(pk=response_id)
+    )
+
+
+def _section(snapshot: dict[str, Any], section_name: str) -> dict[str, Any]:
+    try:
+        return flow.section_named(snapshot, section_name)
+    except KeyError:
+        raise UnknownPage(section_name) from None
 
 
 def response_save_page(
@@ -93,32 +116,25 @@ def response_save_page(
     Idempotent: the same submit twice stores the same answers and leads to the same page.
     """
     with transaction.atomic(durable=True):
-        response = (
-            Response.objects.select_for_update()
-            .select_related("wave__survey", "questionnaire")
-            .get(pk=response_id)
-        )
+        response = _locked(response_id)
         if response.is_finished:
             return PageOutcome(response=response, finished=True)
         if response.wave.status != Wave.Status.OPEN:
             raise ResponseClosed
-        snapshot = response.questionnaire.snapshot
-        try:
-            section = flow.section_named(snapshot, section_name)
-        except KeyError:
-            raise UnknownPage(section_name) from None
+        snapshot = snapshot_of(response.questionnaire)
+        section = _section(snapshot, section_name)
         response.answers = _merge_page(snapshot, section, response.answers, page_answers)
         trail = list(response.trail)
         response.trail = (
             trail[: trail.index(section_name) + 1] if section_name in trail else [*trail, section_name]
         )
         following = flow.next_section(snapshot, response.answers, after=section_name)
-        if screens_out(snapshot, section, response.answers) or following is None:
-            response.status = (
-                Response.Status.SCREENED_OUT
-                if screens_out(snapshot, section, response.answers)
-                else Response.Status.COMPLETED
-            )
+        if screens_out(section, response.answers):
+            response.status = Response.Status.SCREENED_OUT
+            response.answers = _answers_up_to(snapshot, section_name, response.answers)
+        elif following is None:
+            response.status = Response.Status.COMPLETED
+        if response.is_finished:
             response.completed_on = _today_or_none(response.wave.survey)
             response.current_section = section_name
         else:
@@ -128,17 +144,31 @@ def response_save_page(
     return PageOutcome(response=response, finished=response.is_finished)
 
 
+def response_keep_page(
+    *, response_id: uuid.UUID, section_name: str, page_answers: dict[str, Any]
+) -> Response:
+    """Keep what was valid on a page without moving on (before "continue later")."""
+    with transaction.atomic(durable=True):
+        response = _locked(response_id)
+        if response.is_finished or response.wave.status != Wave.Status.OPEN:
+            return response
+        snapshot = snapshot_of(response.questionnaire)
+        response.answers = _merge_page(
+            snapshot, _section(snapshot, section_name), response.answers, page_answers
+        )
+        response.revision += 1
+        response.save(update_fields=["answers", "revision"])
+    return response
+
+
 def response_go_back(*, response_id: uuid.UUID, section_name: str, page_answers: dict[str, Any]) -> Response:
     """Keep what was valid on this page and show the page before it."""
     with transaction.atomic(durable=True):
-        response = Response.objects.select_for_update().select_related("questionnaire").get(pk=response_id)
+        response = _locked(response_id)
         if response.is_finished:
             return response
-        snapshot = response.questionnaire.snapshot
-        try:
-            section = flow.section_named(snapshot, section_name)
-        except KeyError:
-            raise UnknownPage(section_name) from None
+        snapshot = snapshot_of(response.questionnaire)
+        section = _section(snapshot, section_name)
         response.answers = _merge_page(snapshot, section, response.answers, page_answers)
         trail = [name for name in response.trail if name != section_name]
         position = response.trail.index(section_name) if section_name in response.trail else len(trail)

@@ -21,9 +21,8 @@ from django.utils import timezone
 
 from respondents import flow
 from respondents.models import Response
-from respondents.services import screens_out
 from surveys.models import Question, Survey, Wave
-from surveys.snapshot import variable_names
+from surveys.snapshot import screens_out, variable_names
 
 # Demo distributions: variable -> {choice code: share}. For select_one questions the shares sum to
 # one; for select_multiple questions (act_before, act_after) each share is the chance that the code is
@@ -203,7 +202,7 @@ def _walk(snapshot: dict[str, Any], respondent: _Respondent) -> _Walk:
         section = flow.section_named(snapshot, name)
         _answer_page(section, answers, respondent)
         trail.append(name)
-        if screens_out(snapshot, section, answers):
+        if screens_out(section, answers):
             return _Walk(flow.prune_irrelevant(snapshot, answers), trail, screened_out=True)
         name = flow.next_section(snapshot, answers, after=name)
     return _Walk(flow.prune_irrelevant(snapshot, answers), trail, screened_out=False)

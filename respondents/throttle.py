@@ -19,9 +19,19 @@ from django.http import HttpRequest
 logger = logging.getLogger(__name__)
 
 
+def _client_address(request: HttpRequest) -> str:
+    """The client's address as the first trusted proxy saw it (VOLNA_TRUSTED_PROXIES hops)."""
+    hops = settings.VOLNA_TRUSTED_PROXIES
+    if hops:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        if len(forwarded) >= hops:
+            return forwarded[-hops]
+    return request.META.get("REMOTE_ADDR", "")
+
+
 def _client_key(request: HttpRequest, scope: str, window: int) -> str:
     # Anonymity: the address is used here only to count attempts (DESIGN.md §4), never stored.
-    address = request.META.get("REMOTE_ADDR", "")
+    address = _client_address(request)
     period = int(time.time() // 3600)
     salt = hmac.new(settings.VOLNA_TOKEN_KEY.encode(), f"throttle:{period}".encode(), hashlib.sha256).digest()
     digest = hmac.new(salt, f"{scope}:{address}".encode(), hashlib.sha256).hexdigest()[:32]
@@ -38,3 +48,22 @@ def allow(request: HttpRequest, scope: str, *, limit: int, window: int) -> bool:
     except Exception:  # the cache is down or slow: fail open
         logger.warning("rate limit store unavailable; %s not limited", scope)
         return True
+
+
+def exceeded(request: HttpRequest, scope: str, *, limit: int, window: int) -> bool:
+    """Whether ``limit`` failures were recorded in ``scope`` within ``window`` seconds (counts nothing)."""
+    try:
+        return (cache.get(_client_key(request, scope, window)) or 0) >= limit
+    except Exception:  # the cache is down or slow: fail open
+        logger.warning("rate limit store unavailable; %s not limited", scope)
+        return False
+
+
+def record_failure(request: HttpRequest, scope: str, *, window: int) -> None:
+    """Count one failed attempt (a wrong resume code, an unknown invitation token)."""
+    key = _client_key(request, scope, window)
+    try:
+        if not cache.add(key, 1, timeout=window):
+            cache.incr(key)
+    except Exception:
+        logger.warning("rate limit store unavailable; %s not counted", scope)

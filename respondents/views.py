@@ -98,7 +98,9 @@ def _start(request: HttpRequest, wave: Wave) -> HttpResponse:
     if request.POST.get("website"):
         return HttpResponseBadRequest("Form field 'website' must be empty.")
     try:
-        token = signing.loads(request.POST.get("start_token", ""), salt=START_SALT)
+        token = signing.loads(
+            request.POST.get("start_token", ""), salt=START_SALT, max_age=pages.SIGNED_MAX_AGE
+        )
         response_id = uuid.UUID(token["r"])
         if token["w"] != wave.pk:
             raise ValueError
@@ -106,7 +108,7 @@ def _start(request: HttpRequest, wave: Wave) -> HttpResponse:
         return _welcome_problem(
             request, wave, gettext_lazy("This page was out of date. Please press Start again."), status=400
         )
-    if not throttle.allow(request, "start", limit=30, window=600):
+    if not throttle.allow(request, f"start:{wave.pk}", limit=60, window=600):
         return _welcome_problem(
             request,
             wave,
@@ -196,7 +198,8 @@ def _render_page(
     return render(request, "respondents/page.html", context, status=status)
 
 
-def _submit(request: HttpRequest, wave: Wave, response: Response) -> HttpResponse:
+def posted_page_form(request: HttpRequest, wave: Wave, response: Response) -> PageForm | HttpResponse:
+    """The submitted page as a bound form, or the response to send when the POST is not acceptable."""
     from respondents import flow
 
     if not pages.body_is_valid_utf8(request):
@@ -208,10 +211,9 @@ def _submit(request: HttpRequest, wave: Wave, response: Response) -> HttpRespons
     if section_name != response.current_section and section_name not in response.trail:
         # a page this response never reached (forged, or from another questionnaire): show the current one
         return HttpResponseRedirect(pages.page_url(wave))
-    section = flow.section_named(snapshot, section_name)
     form = PageForm(
         snapshot=snapshot,
-        section=section,
+        section=flow.section_named(snapshot, section_name),
         language=response.language,
         answers=response.answers,
         seed=str(response.pk),
@@ -220,19 +222,33 @@ def _submit(request: HttpRequest, wave: Wave, response: Response) -> HttpRespons
     unexpected = set(request.POST) - set(form.post_keys) - HIDDEN_FIELDS
     if unexpected:
         return HttpResponseBadRequest("Fields not on this page: " + ", ".join(sorted(unexpected))[:200])
+    return form
+
+
+def _submit(request: HttpRequest, wave: Wave, response: Response) -> HttpResponse:
+    form = posted_page_form(request, wave, response)
+    if isinstance(form, HttpResponse):
+        return form
+    section_name = request.POST["volna_section"]
     valid = form.is_valid()
-    if request.POST.get("volna_action") == "back":
-        answers = form.page_answers() if valid else form.partial_answers()
-        services.response_go_back(response_id=response.pk, section_name=section_name, page_answers=answers)
-        return HttpResponseRedirect(pages.page_url(wave))
-    if not valid:
-        return _render_page(request, wave, response, section_name, form=form)
-    if form.newly_shown():
-        notice = _("New questions appeared on this page because of your answers. Please look at them.")
-        return _render_page(request, wave, response, section_name, form=form, notice=notice)
-    outcome = services.response_save_page(
-        response_id=response.pk, section_name=section_name, page_answers=form.page_answers()
-    )
+    try:
+        if request.POST.get("volna_action") == "back":
+            answers = form.page_answers() if valid else form.partial_answers()
+            services.response_go_back(
+                response_id=response.pk, section_name=section_name, page_answers=answers
+            )
+            return HttpResponseRedirect(pages.page_url(wave))
+        if not valid:
+            return _render_page(request, wave, response, section_name, form=form)
+        if form.newly_shown():
+            notice = _("New questions appeared on this page because of your answers. Please look at them.")
+            return _render_page(request, wave, response, section_name, form=form, notice=notice)
+        outcome = services.response_save_page(
+            response_id=response.pk, section_name=section_name, page_answers=form.page_answers()
+        )
+    except services.ResponseClosed:  # the wave closed while the respondent was on this page
+        wave.refresh_from_db()
+        return pages.unavailable_page(request, wave)
     return HttpResponseRedirect(pages.thanks_url(wave) if outcome.finished else pages.page_url(wave))
 
 

@@ -68,7 +68,7 @@ def _question(question: Question, items: list[Question]) -> dict[str, Any]:
                 "relevant": item.relevant or None,
                 "relevant_ast": _ast(item.relevant),
             }
-            for item in items
+            for item in (items if question.type == Question.Type.MATRIX else [])
         ],
     }
 
@@ -137,3 +137,21 @@ def iter_questions(snapshot: dict[str, Any]):
     for section in snapshot["sections"]:
         for question in section["questions"]:
             yield section, question
+
+
+CONSENT_QUESTION = "consent"
+CONSENT_GIVEN = "yes"
+
+
+def screens_out(section: dict[str, Any], answers: dict[str, Any]) -> bool:
+    """Whether submitting ``section`` with ``answers`` ends the response as screened out.
+
+    A page marked as the end does; so does a select_one named ``consent`` answered with anything
+    but ``yes`` (the checks refuse a consent question that is optional or has no ``yes`` code).
+    """
+    if section["ends_survey"]:
+        return True
+    for question in section["questions"]:
+        if question["name"] == CONSENT_QUESTION and question["type"] == "select_one":
+            return answers.get(CONSENT_QUESTION) != CONSENT_GIVEN
+    return False

@@ -17,6 +17,7 @@ from typing import Any
 
 from surveys import expressions
 from surveys.models import Question
+from surveys.snapshot import screens_out
 
 _NUMBER_RE = re.compile(r"(?<![\w$])-?\d+(?:\.\d+)?")
 Progress = Callable[[int], None]
@@ -59,12 +60,14 @@ class _Walker:
     def walk(self, index: int, language: str) -> None:
         answers: dict[str, Any] = {}
         for section in self.snapshot["sections"]:
+            if not section["questions"]:
+                continue  # respondents never see an empty page
             if not self._true(section["relevant_ast"], answers, f"page {section['name']}: relevant"):
                 continue
             self.section_shown[section["name"]] += 1
             for question in section["questions"]:
                 self._ask(question, answers, index, language)
-            if section["ends_survey"]:
+            if screens_out(section, answers):
                 self.screened_out += 1
                 return
 

@@ -10,10 +10,12 @@ from django.utils.translation import gettext as _
 
 from surveys import expressions
 from surveys.models import VARIABLE_NAME_PATTERN, Question, Questionnaire
-from surveys.snapshot import iter_questions, variable_names
+from surveys.snapshot import CONSENT_GIVEN, CONSENT_QUESTION, iter_questions, variable_names
 
 _VARIABLE_RE = re.compile(VARIABLE_NAME_PATTERN)
 _CHOICE_TYPES = {t.value for t in Question.CHOICE_TYPES}
+# names of the respondent page's own form fields (honeypot, hidden fields)
+RESERVED_NAMES = {"website", "csrfmiddlewaretoken"}
 
 
 @dataclass
@@ -103,8 +105,19 @@ def _structure_errors(snapshot: dict[str, Any]) -> list[str]:
             errors.append(_("%(name)s: the choice list has no choices") % {"name": name})
         if question["type"] == Question.Type.MATRIX and not question["items"]:
             errors.append(_("%(name)s: a matrix needs at least one item") % {"name": name})
+        if name == CONSENT_QUESTION and question["type"] == Question.Type.SELECT_ONE:
+            codes = {choice["code"] for choice in lists.get(question["choice_list"] or "", [])}
+            if CONSENT_GIVEN not in codes or not question["required"]:
+                errors.append(
+                    _(
+                        "consent: a consent question must be required and have the code 'yes' "
+                        "(any other answer ends the response as screened out)"
+                    )
+                )
     seen: set[str] = set()
     for variable in snapshot["variables"]:
+        if variable in RESERVED_NAMES or variable.startswith("volna_"):
+            errors.append(_("%(name)s: this name is reserved by Volna; choose another") % {"name": variable})
         if not _VARIABLE_RE.match(variable):
             message = _("%(name)s: not a valid variable name for SPSS and Stata")
             errors.append(message % {"name": variable} + " (a-z, then a-z, 0-9, _; 32 at most)")

@@ -137,3 +137,61 @@ def test_the_invitation_only_page_speaks_the_respondents_language(client, open_w
 
     assert response.status_code == 403
     assert "только по приглашению" in response.content.decode().lower()
+
+
+def test_continue_later_keeps_what_was_typed_on_the_page(client, open_wave):
+    from tests.respondents.test_flow_views import page_fields, post_form
+
+    start(client, open_wave)
+    hidden = page_fields(client, open_wave)
+
+    page = post_form(client, f"/s/{open_wave.slug}/code/", {**hidden, "consent": "yes"})
+
+    assert page.status_code == 200 and "<strong>" in page.content.decode()
+    response = Response.objects.get()
+    assert response.answers == {"consent": "yes"}
+    assert response.current_section == "start"
+
+
+def test_a_wave_closed_while_answering_gets_the_closed_page(client, open_wave):
+    from surveys.services import wave_close
+    from tests.respondents.test_flow_views import page_fields
+
+    start(client, open_wave)
+    hidden = page_fields(client, open_wave)
+    wave_close(wave=open_wave)
+
+    response = submit(client, open_wave, {"consent": "yes"}, hidden=hidden)
+
+    assert response.status_code == 410
+    assert Response.objects.get().answers == {}
+
+
+def test_behind_a_proxy_each_client_has_its_own_limit(open_wave, settings):
+    settings.VOLNA_TRUSTED_PROXIES = 1
+    first = Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="192.0.2.10")
+    second = Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="192.0.2.20")
+
+    for _ in range(10):
+        first.post(f"/s/{open_wave.slug}/resume/", {"code": "ZZZZZ-ZZZZZ"})
+
+    assert first.post(f"/s/{open_wave.slug}/resume/", {"code": "ZZZZZ-ZZZZZ"}).status_code == 429
+    assert second.post(f"/s/{open_wave.slug}/resume/", {"code": "ZZZZZ-ZZZZZ"}).status_code == 200
+
+
+def test_valid_invitations_do_not_count_against_the_limit(open_wave):
+    wave = _invitation_wave(open_wave)
+    issued = invitations_create(wave=wave, count=35)
+
+    statuses = {Client().get(f"/i/{token}/").status_code for _pseudonym, token in issued}
+
+    assert statuses == {302}
+
+
+def test_make_tokens_refuses_an_unwritable_file_before_creating_anything(open_wave, tmp_path):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError):
+        call_command("make_tokens", open_wave.slug, "3", "--out", str(tmp_path / "missing" / "t.csv"))
+
+    assert Invitation.objects.count() == 0

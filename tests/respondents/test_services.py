@@ -211,3 +211,27 @@ def test_existing_members_are_invited_to_the_next_wave(open_wave):
     again = invitations_create(wave=open_wave, count=0, existing_members=True)
 
     assert again == []  # already invited to this wave
+
+
+def test_withdrawing_consent_drops_everything_answered_later(open_wave):
+    response = _start(open_wave)
+    response_save_page(response_id=response.pk, section_name="start", page_answers={"consent": "yes"})
+    response_go_back(response_id=response.pk, section_name="about", page_answers={"birth_year": 1960})
+
+    outcome = response_save_page(
+        response_id=response.pk, section_name="start", page_answers={"consent": "no"}
+    )
+
+    assert outcome.response.status == Response.Status.SCREENED_OUT
+    assert Response.objects.get(pk=response.pk).answers == {"consent": "no"}
+
+
+def test_keeping_a_page_saves_it_without_moving_on(open_wave):
+    from respondents.services import response_keep_page
+
+    response = _start(open_wave)
+
+    kept = response_keep_page(response_id=response.pk, section_name="start", page_answers={"consent": "yes"})
+
+    assert kept.answers == {"consent": "yes"}
+    assert kept.current_section == "start"

@@ -50,16 +50,22 @@ def test_simulation_reports_a_required_question_no_answer_can_satisfy(draft_ques
 
 
 def test_simulation_stops_at_a_page_that_ends_the_survey(draft_questionnaire):
-    end = SectionFactory(questionnaire=draft_questionnaire, name="screen_out", relevant="${consent} = 'no'")
+    end = SectionFactory(
+        questionnaire=draft_questionnaire, name="screen_out", relevant="${birth_year} < 1960"
+    )
     end.ends_survey = True
     end.save()
+    QuestionFactory(section=end, name="goodbye", type=Question.Type.NOTE)
     after = SectionFactory(questionnaire=draft_questionnaire, name="after")
     QuestionFactory(section=after, name="later", type=Question.Type.TEXT)
 
     report = simulate(questionnaire_compile(draft_questionnaire), respondents_per_language=20)
 
-    assert report["screened_out"] == report["section_shown"]["screen_out"] > 0
+    ended = report["section_shown"]["screen_out"]
+    assert ended > 0
+    # everyone who declined consent or reached the end page stops there; the rest go on
     assert report["section_shown"]["after"] == report["respondents"] - report["screened_out"]
+    assert report["screened_out"] == ended + (report["respondents"] - report["section_shown"]["about"])
 
 
 def test_simulation_is_reproducible(draft_questionnaire):
@@ -153,3 +159,40 @@ def test_the_report_is_written_in_the_language_of_whoever_asked(
     run.refresh_from_db()
     assert run.language == "ru"
     assert any("birth_year" in error and "отсутствует" in error for error in run.report["errors"])
+
+
+def test_an_optional_consent_question_blocks_publishing(draft_questionnaire):
+    from surveys.services import PublishRefused, questionnaire_publish
+
+    Question.objects.filter(questionnaire=draft_questionnaire, name="consent").update(required=False)
+
+    with pytest.raises(PublishRefused) as refused:
+        questionnaire_publish(questionnaire=draft_questionnaire)
+
+    assert any(
+        problem.startswith("consent: a consent question must be required")
+        for problem in refused.value.problems
+    )
+
+
+def test_a_consent_question_without_a_yes_code_blocks_publishing(draft_questionnaire):
+    from surveys.models import Choice
+    from surveys.services import PublishRefused, questionnaire_publish
+
+    Choice.objects.filter(choice_list__questionnaire=draft_questionnaire, code="yes").update(code="1")
+
+    with pytest.raises(PublishRefused) as refused:
+        questionnaire_publish(questionnaire=draft_questionnaire)
+
+    assert any("code 'yes'" in problem for problem in refused.value.problems)
+
+
+def test_names_of_the_pages_own_fields_are_reserved(draft_questionnaire):
+    from surveys.services import PublishRefused, questionnaire_publish
+
+    Question.objects.filter(questionnaire=draft_questionnaire, name="birth_year").update(name="website")
+
+    with pytest.raises(PublishRefused) as refused:
+        questionnaire_publish(questionnaire=draft_questionnaire)
+
+    assert "website: this name is reserved by Volna; choose another" in refused.value.problems

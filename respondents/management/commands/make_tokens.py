@@ -40,9 +40,13 @@ class Command(BaseCommand):
             raise CommandError(f"No wave {wave!r} (give its id or slug).")
         if not found.survey.is_panel and existing_members:
             raise CommandError("This survey is not a panel survey.")
-        issued = invitations_create(wave=found, count=count, existing_members=existing_members)
-        handle = open(out, "w", newline="", encoding="utf-8") if out else sys.stdout  # noqa: SIM115
+        # open the file first: tokens exist in clear only now, so they must not be lost to a bad path
         try:
+            handle = open(out, "w", newline="", encoding="utf-8") if out else sys.stdout  # noqa: SIM115
+        except OSError as error:
+            raise CommandError(f"Cannot write {out}: {error}") from None
+        try:
+            issued = invitations_create(wave=found, count=count, existing_members=existing_members)
             writer = csv.writer(handle)
             writer.writerow(["pseudonym", "token", "path"])
             for pseudonym, token in issued:

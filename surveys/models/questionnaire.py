@@ -1,4 +1,4 @@
-"""What is asked: surveys, questionnaire versions and their editing tables, and waves.
+"""Questionnaire versions and their editing tables; a published version is frozen.
 
 The respondent flow, exports and aggregation read ``Questionnaire.snapshot`` (compiled at publish
 time, immutable), never the editing tables (DESIGN.md §3).
@@ -6,93 +6,22 @@ time, immutable), never the editing tables (DESIGN.md §3).
 
 from __future__ import annotations
 
-import secrets
-
-from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from surveys.translation import LANGUAGE_CODE_RE, TranslatableModel
-
-VARIABLE_NAME_PATTERN = r"^[a-z][a-z0-9_]{0,31}$"
-variable_name_validator = RegexValidator(
+from surveys.models.survey import (
     VARIABLE_NAME_PATTERN,
-    _("Use 1–32 characters: a lower-case letter first, then lower-case letters, digits or _."),
+    Survey,
+    choice_code_validator,
+    variable_name_validator,
 )
-CODE_PATTERN = r"^[A-Za-z0-9_.\-]{1,64}$"
-choice_code_validator = RegexValidator(
-    CODE_PATTERN, _("Use 1–64 letters, digits, '_', '.' or '-' (no spaces).")
-)
-
-
-def new_wave_slug() -> str:
-    """An unguessable public slug (96 random bits)."""
-    return secrets.token_urlsafe(12)
+from surveys.translation import TranslatableModel
 
 
 class FrozenQuestionnaireError(ValidationError):
     """Raised on any attempt to change a published questionnaire."""
-
-
-class Survey(TranslatableModel):
-    class DatePrecision(models.TextChoices):
-        DAY = "day", _("Day")
-        NONE = "none", _("None (no dates stored)")
-
-    translated_fields = ("title",)
-
-    slug = models.SlugField(verbose_name=_("slug"), max_length=50, unique=True)
-    title = models.JSONField(verbose_name=_("title"), default=dict)
-    languages = models.JSONField(
-        verbose_name=_("languages"), default=list, help_text=_("Ordered language codes, e.g. en, ru.")
-    )
-    default_language = models.CharField(verbose_name=_("default language"), max_length=16)
-    team = models.ForeignKey(Group, verbose_name=_("team"), on_delete=models.PROTECT, related_name="surveys")
-    date_precision = models.CharField(
-        verbose_name=_("date precision"),
-        max_length=8,
-        choices=DatePrecision.choices,
-        default=DatePrecision.DAY,
-    )
-    small_cell_k = models.PositiveSmallIntegerField(
-        verbose_name=_("small-cell threshold (k)"),
-        default=5,
-        help_text=_("Cells with fewer respondents are suppressed."),
-    )
-    is_panel = models.BooleanField(default=False, verbose_name=_("panel survey"))
-    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("survey")
-        verbose_name_plural = _("surveys")
-        ordering = ["slug"]
-        constraints = [
-            models.CheckConstraint(condition=Q(small_cell_k__gte=1), name="survey_k_positive"),
-        ]
-
-    def __str__(self) -> str:
-        return self.slug
-
-    def clean(self) -> None:
-        errors: dict[str, str] = {}
-        languages = self.languages or []
-        if not isinstance(languages, list) or not languages:
-            errors["languages"] = _("List at least one language code.")
-        else:
-            bad = [
-                code for code in languages if not isinstance(code, str) or not LANGUAGE_CODE_RE.match(code)
-            ]
-            if bad:
-                errors["languages"] = _("Not language codes: %(codes)s") % {"codes": ", ".join(map(str, bad))}
-            elif len(set(languages)) != len(languages):
-                errors["languages"] = _("A language is listed twice.")
-            elif self.default_language not in languages:
-                errors["default_language"] = _("The default language must be one of the survey's languages.")
-        if errors:
-            raise ValidationError(errors)
 
 
 class Questionnaire(models.Model):
@@ -163,18 +92,26 @@ class QuestionnairePart(TranslatableModel):
         raise NotImplementedError
 
     def _refuse_if_frozen(self) -> None:
-        if Questionnaire.objects.filter(
-            pk=self.owning_questionnaire().pk, status=Questionnaire.Status.PUBLISHED
-        ).exists():
+        # Lock the version's row: publishing locks it too, so an edit cannot slip in between the
+        # snapshot being compiled and the status changing.
+        status = (
+            Questionnaire.objects.select_for_update()
+            .filter(pk=self.owning_questionnaire().pk)
+            .values_list("status", flat=True)
+            .first()
+        )
+        if status == Questionnaire.Status.PUBLISHED:
             raise FrozenQuestionnaireError(_("A published questionnaire cannot be changed."))
 
     def save(self, *args, **kwargs) -> None:
-        self._refuse_if_frozen()
-        super().save(*args, **kwargs)
+        with transaction.atomic():
+            self._refuse_if_frozen()
+            super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        self._refuse_if_frozen()
-        return super().delete(*args, **kwargs)
+        with transaction.atomic():
+            self._refuse_if_frozen()
+            return super().delete(*args, **kwargs)
 
 
 class Section(QuestionnairePart):
@@ -338,63 +275,6 @@ class Question(QuestionnairePart):
             raise ValidationError({"choice_list": _("This type of question needs a choice list.")})
         if self.choice_list_id and self.choice_list.questionnaire_id != self.questionnaire_id:
             raise ValidationError({"choice_list": _("The choice list belongs to another version.")})
-
-
-class Wave(TranslatableModel):
-    """One round of fieldwork on a published questionnaire."""
-
-    class Status(models.TextChoices):
-        DRAFT = "draft", _("Draft")
-        OPEN = "open", _("Open")
-        CLOSED = "closed", _("Closed")
-
-    class Mode(models.TextChoices):
-        OPEN_LINK = "open", _("Open link")
-        INVITATION = "invitation", _("Invitation only")
-
-    translated_fields = ("welcome", "thanks")
-
-    survey = models.ForeignKey(
-        Survey, verbose_name=_("survey"), on_delete=models.CASCADE, related_name="waves"
-    )
-    number = models.PositiveIntegerField(
-        verbose_name=_("number"),
-    )
-    name = models.CharField(verbose_name=_("name"), max_length=200)
-    questionnaire = models.ForeignKey(
-        Questionnaire, verbose_name=_("questionnaire"), on_delete=models.PROTECT, related_name="waves"
-    )
-    status = models.CharField(
-        verbose_name=_("status"), max_length=8, choices=Status.choices, default=Status.DRAFT
-    )
-    mode = models.CharField(
-        verbose_name=_("mode"), max_length=16, choices=Mode.choices, default=Mode.OPEN_LINK
-    )
-    slug = models.CharField(
-        verbose_name=_("slug"), max_length=32, unique=True, default=new_wave_slug, editable=False
-    )
-    welcome = models.JSONField(verbose_name=_("welcome"), default=dict, blank=True)
-    thanks = models.JSONField(verbose_name=_("thanks"), default=dict, blank=True)
-    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
-    opened_at = models.DateTimeField(verbose_name=_("opened at"), null=True, blank=True, editable=False)
-    closed_at = models.DateTimeField(verbose_name=_("closed at"), null=True, blank=True, editable=False)
-
-    class Meta:
-        verbose_name = _("wave")
-        verbose_name_plural = _("waves")
-        ordering = ["survey", "number"]
-        constraints = [
-            models.UniqueConstraint(fields=["survey", "number"], name="wave_number_unique"),
-            models.CheckConstraint(
-                condition=Q(status="draft") | Q(opened_at__isnull=False), name="wave_opened_has_time"
-            ),
-            models.CheckConstraint(
-                condition=~Q(status="closed") | Q(closed_at__isnull=False), name="wave_closed_has_time"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return _("%(survey)s wave %(number)s") % {"survey": self.survey.slug, "number": self.number}
 
 
 class CheckRun(models.Model):

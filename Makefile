@@ -3,6 +3,8 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# npm writes this file on every install: newer than the lock file means axe-core is current.
+AXE_STAMP := tests/browser/node_modules/.package-lock.json
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -12,7 +14,7 @@ DEMO_ENV := DEBUG=$${DEBUG:-1}
 
 .PHONY: install messages demo test lint bench clean
 
-install: $(STAMP) messages
+install: $(STAMP) messages $(AXE_STAMP)
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Volna needs $(PYTHON) (Debian: apt-get install python3 python3-venv)"; exit 1; }
@@ -20,6 +22,11 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
+
+# axe-core for the accessibility browser tests (tests/browser/package.json); optional without npm.
+$(AXE_STAMP): tests/browser/package.json tests/browser/package-lock.json
+	@if command -v npm >/dev/null; then npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error; \
+	else echo "Note: npm not found, so axe-core is not installed and the accessibility tests will report that they could not run (Debian: apt-get install npm)."; fi
 
 # Volna's own interface strings (English, Russian) are compiled at build time, not committed.
 messages: $(STAMP)

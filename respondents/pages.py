@@ -42,6 +42,28 @@ def remembered_response_id(request: HttpRequest, wave: Wave) -> str | None:
     return request.get_signed_cookie(_cookie_name(wave), default=None, salt=COOKIE_SALT)
 
 
+def remember_invitation(http_response: HttpResponse, wave: Wave, invitation_id: object) -> HttpResponse:
+    """Carry an opened invitation to the welcome page, where Start creates the member's response
+    (a link checker fetching the invitation URL starts nothing)."""
+    http_response.set_signed_cookie(
+        f"volna_inv_{wave.pk}",
+        str(invitation_id),
+        salt=COOKIE_SALT,
+        max_age=SIGNED_MAX_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+        path=f"/s/{wave.slug}/",
+    )
+    return http_response
+
+
+def remembered_invitation_id(request: HttpRequest, wave: Wave) -> str | None:
+    return request.get_signed_cookie(
+        f"volna_inv_{wave.pk}", default=None, salt=COOKIE_SALT, max_age=SIGNED_MAX_AGE
+    )
+
+
 def remember_response(http_response: HttpResponse, wave: Wave, response_id: object) -> HttpResponse:
     http_response.set_signed_cookie(
         _cookie_name(wave),
@@ -57,7 +79,12 @@ def remember_response(http_response: HttpResponse, wave: Wave, response_id: obje
 
 
 def wave_languages(wave: Wave) -> tuple[list[str], str]:
-    return list(wave.survey.languages), wave.survey.default_language
+    """The languages of the wave's published version (a language added to the survey later is
+    not offered until a version that has it is fielded)."""
+    from respondents.snapshots import snapshot_of
+
+    snapshot = snapshot_of(wave.questionnaire)
+    return list(snapshot["languages"]), snapshot["default_language"]
 
 
 def language_links(
@@ -77,7 +104,7 @@ def message_page(
     paragraphs: list[str],
     status: int = 200,
 ) -> HttpResponse:
-    languages = list(wave.survey.languages) if wave else []
+    languages = wave_languages(wave)[0] if wave else []
     with override(lang.ui_language(language)):
         return render(
             request,

@@ -7,7 +7,7 @@ import re
 from django import forms
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import resolve
+from django.urls import resolve, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, override
 from django.views.csrf import csrf_failure as django_csrf_failure
@@ -93,7 +93,8 @@ def resume_code(request: HttpRequest, slug: str) -> HttpResponse:
 
 @never_cache
 def invitation(request: HttpRequest, token: str) -> HttpResponse:
-    """A panel member's personal link: start or resume their response, then leave the token URL."""
+    """A panel member's personal link: go on with their response, or to the welcome page to start
+    it; either way the token leaves the address bar."""
     if throttle.exceeded(request, "invitation", limit=30, window=600):
         language = lang.negotiate(request, ["en", "ru"], "en")
         with override(language):
@@ -129,10 +130,10 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
             return pages.message_page(
                 request, wave, language, title, [_("You have already completed this survey. Thank you!")], 410
             )
-    response = existing or services.response_start(
-        wave=wave, language=language, response_id=None, panel_member=found.member
-    )
-    return pages.remember_response(HttpResponseRedirect(pages.page_url(wave)), wave, response.pk)
+    if existing is not None:
+        return pages.remember_response(HttpResponseRedirect(pages.page_url(wave)), wave, existing.pk)
+    welcome_url = reverse("respondents:welcome", args=[wave.slug]) + f"?lang={language}"
+    return pages.remember_invitation(HttpResponseRedirect(welcome_url), wave, found.pk)
 
 
 _PAGE_PATH = re.compile(r"^/s/[^/]+/page/$")

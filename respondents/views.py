@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -17,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 from respondents import language as lang
 from respondents import pages, services, throttle
 from respondents.forms import PageForm, render_page_html
-from respondents.models import Response
+from respondents.models import Invitation, PanelMember, Response
 from respondents.snapshots import snapshot_of
 from surveys.models import Wave
 from surveys.translation import text_in
@@ -68,15 +69,18 @@ def welcome(request: HttpRequest, slug: str) -> HttpResponse:
     wave = _wave(slug)
     if wave is None or wave.status != Wave.Status.OPEN:
         return pages.unavailable_page(request, wave)
+    member = None
     if wave.mode == Wave.Mode.INVITATION:
         if _remembered_response(request, wave):
             return HttpResponseRedirect(pages.page_url(wave))
-        paragraph = gettext_lazy(
-            "This survey is by invitation only. Please use the personal link you received."
-        )
-        return _welcome_problem(request, wave, paragraph, 403)
+        member = _invited_member(request, wave)
+        if member is None:
+            paragraph = gettext_lazy(
+                "This survey is by invitation only. Please use the personal link you received."
+            )
+            return _welcome_problem(request, wave, paragraph, 403)
     if request.method == "POST":
-        return _start(request, wave)
+        return _start(request, wave, member)
     existing = _remembered_response(request, wave)
     language = lang.negotiate(
         request, *pages.wave_languages(wave), current=existing.language if existing else None
@@ -94,7 +98,20 @@ def welcome(request: HttpRequest, slug: str) -> HttpResponse:
         return render(request, "respondents/welcome.html", context)
 
 
-def _start(request: HttpRequest, wave: Wave) -> HttpResponse:
+def _invited_member(request: HttpRequest, wave: Wave) -> PanelMember | None:
+    invitation_id = pages.remembered_invitation_id(request, wave)
+    if not invitation_id:
+        return None
+    try:
+        invitation = Invitation.objects.select_related("member").get(
+            pk=invitation_id, wave=wave, member__active=True
+        )
+    except (Invitation.DoesNotExist, ValueError, ValidationError):
+        return None
+    return invitation.member
+
+
+def _start(request: HttpRequest, wave: Wave, member: PanelMember | None = None) -> HttpResponse:
     if request.POST.get("website"):
         return HttpResponseBadRequest("Form field 'website' must be empty.")
     try:
@@ -116,7 +133,9 @@ def _start(request: HttpRequest, wave: Wave) -> HttpResponse:
             429,
         )
     try:
-        response = services.response_start(wave=wave, language=token.get("l", ""), response_id=response_id)
+        response = services.response_start(
+            wave=wave, language=token.get("l", ""), response_id=response_id, panel_member=member
+        )
     except services.ResponseClosed:
         return pages.unavailable_page(request, wave)
     return pages.remember_response(HttpResponseRedirect(pages.page_url(wave)), wave, response.pk)

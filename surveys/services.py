@@ -7,8 +7,8 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.models import Group
-from django.db import transaction
-from django.db.models import F, Max
+from django.db import OperationalError, transaction
+from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_noop, override
 from django.utils.translation import gettext as _
@@ -265,6 +265,12 @@ def check_run_execute(*, check_run_id: int) -> CheckRun | None:
     try:
         with override(run.language):
             report = _checks_report(run)
+    except OperationalError:
+        # the database hiccuped: hand the run back so the task's retry can claim it again
+        CheckRun.objects.filter(pk=run.pk, status=CheckRun.Status.RUNNING).update(
+            status=CheckRun.Status.QUEUED
+        )
+        raise
     except Exception as error:
         CheckRun.objects.filter(pk=run.pk).update(
             status=CheckRun.Status.FAILED,
@@ -305,9 +311,10 @@ def _checks_report(run: CheckRun) -> dict[str, Any]:
 def check_runs_reconcile(*, stuck_after: timedelta = timedelta(minutes=30)) -> int:
     """Mark runs stuck in queued or running (worker lost, broker down) as failed. Returns how many."""
     cutoff = timezone.now() - stuck_after
-    return CheckRun.objects.filter(
-        status__in=[CheckRun.Status.QUEUED, CheckRun.Status.RUNNING], created_at__lt=cutoff
-    ).update(
+    stuck = Q(status=CheckRun.Status.QUEUED, created_at__lt=cutoff) | Q(
+        status=CheckRun.Status.RUNNING, started_at__lt=cutoff
+    )
+    return CheckRun.objects.filter(stuck).update(
         status=CheckRun.Status.FAILED,
         error=gettext_noop(
             "The check did not finish (the worker stopped or the queue was unavailable). Run it again."

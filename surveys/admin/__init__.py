@@ -4,6 +4,13 @@ Every queryset is limited to the user's teams (``surveys.access``); another team
 Custom pages (import, translations, preview, checks, publish, waves) call ``surveys.services``.
 """
 
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
 from surveys.admin import checkruns, parts, questionnaire, survey, wave
 
 __all__ = ["checkruns", "parts", "questionnaire", "survey", "wave"]
+
+admin.site.site_header = _("Volna administration")
+admin.site.site_title = _("Volna")
+admin.site.index_title = _("Surveys, versions and waves")

@@ -186,7 +186,7 @@ def test_respondent_pages_send_privacy_headers(client, open_wave):
 
     response = client.get(f"/s/{open_wave.slug}/page/")
 
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"  # nothing goes to another site
     assert "default-src 'self'" in response["Content-Security-Policy"]
     assert "no-store" in response["Cache-Control"]
 
@@ -216,3 +216,14 @@ def test_a_stale_start_form_gets_a_clear_page_in_the_respondents_language(client
     assert "Начать" in client.get(f"/s/{open_wave.slug}/?lang=ru").content.decode()
     assert "out of date" in response.content.decode()
     assert Response.objects.count() == 0
+
+
+def test_a_language_added_to_the_survey_later_is_not_offered_on_an_older_version(client, open_wave):
+    survey = open_wave.survey
+    survey.languages = ["en", "ru", "ka"]
+    survey.save()
+
+    html = client.get(f"/s/{open_wave.slug}/?lang=ka").content.decode()
+
+    assert "?lang=ka" not in html
+    assert 'lang="en"' in html

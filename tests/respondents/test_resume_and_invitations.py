@@ -68,24 +68,63 @@ def _invitation_wave(open_wave: Wave) -> Wave:
     return open_wave
 
 
+def accept_invitation(client: Client, token: str, language: str = "en"):
+    """Open the personal link, then press Start on the welcome page it leads to."""
+    landing = client.get(f"/i/{token}/", HTTP_ACCEPT_LANGUAGE=language)
+    welcome = client.get(landing["Location"])
+    start_token = re.search(r'name="start_token" value="([^"]+)"', welcome.content.decode()).group(1)
+    path = landing["Location"].split("?")[0]
+    return landing, client.post(path, {"start_token": start_token})
+
+
+def test_opening_an_invitation_starts_nothing_until_start_is_pressed(client, open_wave):
+    wave = _invitation_wave(open_wave)
+    ((_pseudonym, token),) = invitations_create(wave=wave, count=1)
+
+    landing = client.get(f"/i/{token}/", HTTP_ACCEPT_LANGUAGE="ru")  # e.g. a mail scanner's prefetch
+
+    assert landing.status_code == 302 and landing["Location"] == f"/s/{wave.slug}/?lang=ru"
+    assert token not in landing["Location"]
+    assert Response.objects.count() == 0
+    assert client.get(landing["Location"]).status_code == 200
+
+
 def test_an_invitation_link_starts_the_members_response(client, open_wave):
     wave = _invitation_wave(open_wave)
     ((pseudonym, token),) = invitations_create(wave=wave, count=1)
 
-    landing = client.get(f"/i/{token}/", HTTP_ACCEPT_LANGUAGE="ru")
+    _landing, started = accept_invitation(client, token, language="ru")
 
-    assert landing.status_code == 302 and landing["Location"] == f"/s/{wave.slug}/page/"
+    assert started.status_code == 302 and started["Location"] == f"/s/{wave.slug}/page/"
     response = Response.objects.get()
     assert response.panel_member.pseudonym == pseudonym
     assert response.language == "ru"
-    client.get(f"/i/{token}/")
+    again = client.get(f"/i/{token}/")
+    assert again["Location"] == f"/s/{wave.slug}/page/"
+    assert Response.objects.count() == 1
+
+
+def test_one_member_gets_one_response_even_from_two_browsers(open_wave):
+    wave = _invitation_wave(open_wave)
+    ((_pseudonym, token),) = invitations_create(wave=wave, count=1)
+
+    first_browser, second_browser = Client(), Client()
+    first_browser.get(f"/i/{token}/")
+    second_browser.get(f"/i/{token}/")
+    accept_invitation(first_browser, token)
+
+    welcome = second_browser.get(f"/s/{wave.slug}/")  # opened before the first browser pressed Start
+    assert welcome.status_code == 200
+    start_token = re.search(r'name="start_token" value="([^"]+)"', welcome.content.decode()).group(1)
+    second_browser.post(f"/s/{wave.slug}/", {"start_token": start_token})
+
     assert Response.objects.count() == 1
 
 
 def test_a_used_up_invitation_gets_a_clear_page(client, open_wave):
     wave = _invitation_wave(open_wave)
     ((_pseudonym, token),) = invitations_create(wave=wave, count=1)
-    client.get(f"/i/{token}/")
+    accept_invitation(client, token)
     submit(client, wave, {"consent": "no"})
 
     again = Client().get(f"/i/{token}/")

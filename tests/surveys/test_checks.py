@@ -115,7 +115,8 @@ def test_a_check_run_is_carried_out_once(draft_questionnaire, django_capture_on_
 def test_reconciler_fails_runs_stuck_for_too_long(draft_questionnaire):
     stuck = CheckRun.objects.create(questionnaire=draft_questionnaire, status=CheckRun.Status.RUNNING)
     fresh = CheckRun.objects.create(questionnaire=draft_questionnaire, status=CheckRun.Status.QUEUED)
-    CheckRun.objects.filter(pk=stuck.pk).update(created_at=timezone.now() - datetime.timedelta(hours=2))
+    long_ago = timezone.now() - datetime.timedelta(hours=2)
+    CheckRun.objects.filter(pk=stuck.pk).update(created_at=long_ago, started_at=long_ago)
 
     assert check_runs_reconcile() == 1
 
@@ -196,3 +197,25 @@ def test_names_of_the_pages_own_fields_are_reserved(draft_questionnaire):
         questionnaire_publish(questionnaire=draft_questionnaire)
 
     assert "website: this name is reserved by Volna; choose another" in refused.value.problems
+
+
+def test_a_database_hiccup_hands_the_run_back_for_a_retry(draft_questionnaire, monkeypatch):
+    from django.db import OperationalError
+
+    from surveys import services
+
+    run = CheckRun.objects.create(questionnaire=draft_questionnaire)
+
+    def hiccup(run):
+        raise OperationalError("connection reset")
+
+    monkeypatch.setattr(services, "_checks_report", hiccup)
+    with pytest.raises(OperationalError):
+        services.check_run_execute(check_run_id=run.pk)
+    run.refresh_from_db()
+    assert run.status == CheckRun.Status.QUEUED
+
+    monkeypatch.undo()
+    services.check_run_execute(check_run_id=run.pk)
+    run.refresh_from_db()
+    assert run.status == CheckRun.Status.DONE

@@ -175,7 +175,12 @@ def page(request: HttpRequest, slug: str) -> HttpResponse:
         if request.method == "POST":
             http_response = _submit(request, wave, response)
         else:
-            http_response = _render_page(request, wave, response, response.current_section)
+            notice = (
+                _("This survey was continued in another window or tab. Here is where it stands now.")
+                if request.GET.get("moved")
+                else ""
+            )
+            http_response = _render_page(request, wave, response, response.current_section, notice=notice)
     return pages.remember_response(http_response, wave, response.pk) if restored else http_response
 
 
@@ -228,8 +233,9 @@ def posted_page_form(request: HttpRequest, wave: Wave, response: Response) -> Pa
     snapshot = snapshot_of(response.questionnaire)
     section_name = request.POST.get("volna_section", "")
     if section_name != response.current_section and section_name not in response.trail:
-        # a page this response never reached (forged, or from another questionnaire): show the current one
-        return HttpResponseRedirect(pages.page_url(wave))
+        # a page this response is not on (another tab moved it elsewhere, or a forged field):
+        # show where the response stands, and say why
+        return HttpResponseRedirect(pages.page_url(wave) + "?moved=1")
     form = PageForm(
         snapshot=snapshot,
         section=flow.section_named(snapshot, section_name),

@@ -227,3 +227,18 @@ def test_a_language_added_to_the_survey_later_is_not_offered_on_an_older_version
 
     assert "?lang=ka" not in html
     assert 'lang="en"' in html
+
+
+def test_a_page_from_a_tab_that_fell_behind_shows_where_the_response_stands(client, open_wave):
+    start(client, open_wave)
+    hidden_start = page_fields(client, open_wave)
+    submit(client, open_wave, {"consent": "yes"}, hidden=hidden_start)
+    hidden_about = page_fields(client, open_wave)
+    submit(client, open_wave, {"birth_year": "1980"}, action="back", hidden=hidden_about)
+    submit(client, open_wave, {"consent": "yes"}, hidden=hidden_start)  # trail is now [start]
+    Response.objects.update(trail=[], current_section="start")  # another tab rewound it
+
+    late = submit(client, open_wave, {"birth_year": "1980"}, hidden=hidden_about)
+
+    assert late["Location"].endswith("/page/?moved=1")
+    assert "another window or tab" in client.get(late["Location"]).content.decode()

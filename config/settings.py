@@ -170,6 +170,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "surveys.tasks.check_runs_reconcile_task",
         "schedule": crontab(minute="*/5"),
     },
+    "reconcile-export-jobs": {
+        "task": "exports.tasks.export_jobs_reconcile_task",
+        "schedule": crontab(minute="*/5"),
+    },
+    "expire-export-files": {
+        "task": "exports.tasks.export_files_expire_task",
+        "schedule": crontab(minute=17),
+    },
 }
 
 if REDIS_URL:

@@ -83,7 +83,7 @@ def wave_languages(wave: Wave) -> tuple[list[str], str]:
     not offered until a version that has it is fielded)."""
     from respondents.snapshots import snapshot_of
 
-    snapshot = snapshot_of(wave.questionnaire)
+    snapshot = snapshot_of(wave.questionnaire_id)
     return list(snapshot["languages"]), snapshot["default_language"]
 
 

@@ -159,7 +159,7 @@ def _refill(request: HttpRequest, wave: Wave, response: Response) -> HttpRespons
     from respondents.snapshots import snapshot_of
 
     section_name = request.POST.get("volna_section", "")
-    snapshot = snapshot_of(response.questionnaire)
+    snapshot = snapshot_of(response.questionnaire_id)
     try:
         section = flow.section_named(snapshot, section_name)
     except KeyError:

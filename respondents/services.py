@@ -34,6 +34,9 @@ class PageOutcome:
     finished: bool
 
 
+_SAVED_FIELDS = ["answers", "trail", "status", "completed_on", "current_section", "revision"]
+
+
 def _today_or_none(survey: Survey) -> datetime.date | None:
     """Response dates are days, or nothing at all, as the survey's privacy setting says."""
     return timezone.localdate() if survey.date_precision == Survey.DatePrecision.DAY else None
@@ -45,7 +48,7 @@ def response_start(
     """The response for this start (created once: a replayed start returns the same row)."""
     if wave.status != Wave.Status.OPEN:
         raise ResponseClosed
-    snapshot = snapshot_of(wave.questionnaire)
+    snapshot = snapshot_of(wave.questionnaire_id)
     if language not in snapshot["languages"]:
         language = snapshot["default_language"]
     defaults = {
@@ -93,12 +96,7 @@ def _answers_up_to(snapshot: dict[str, Any], section_name: str, answers: dict[st
 
 def _locked(response_id: uuid.UUID) -> Response:
     """The response row, locked for this transaction (and only that row: not its wave or survey)."""
-    return (
-        Response.objects.select_for_update(of=("self",))
-        .select_related("wave__survey", "questionnaire")
-        .defer("questionnaire__snapshot", "questionnaire__source_file")
-        .get(pk=response_id)
-    )
+    return Response.objects.select_for_update(of=("self",)).select_related("wave").get(pk=response_id)
 
 
 def _section(snapshot: dict[str, Any], section_name: str) -> dict[str, Any]:
@@ -121,7 +119,7 @@ def response_save_page(
             return PageOutcome(response=response, finished=True)
         if response.wave.status != Wave.Status.OPEN:
             raise ResponseClosed
-        snapshot = snapshot_of(response.questionnaire)
+        snapshot = snapshot_of(response.questionnaire_id)
         section = _section(snapshot, section_name)
         response.answers = _merge_page(snapshot, section, response.answers, page_answers)
         trail = list(response.trail)
@@ -135,12 +133,14 @@ def response_save_page(
         elif following is None:
             response.status = Response.Status.COMPLETED
         if response.is_finished:
-            response.completed_on = _today_or_none(response.wave.survey)
+            response.completed_on = _today_or_none(
+                Survey.objects.only("date_precision").get(pk=response.wave.survey_id)
+            )
             response.current_section = section_name
         else:
             response.current_section = following
         response.revision += 1
-        response.save()
+        response.save(update_fields=_SAVED_FIELDS)
     return PageOutcome(response=response, finished=response.is_finished)
 
 
@@ -152,7 +152,7 @@ def response_keep_page(
         response = _locked(response_id)
         if response.is_finished or response.wave.status != Wave.Status.OPEN:
             return response
-        snapshot = snapshot_of(response.questionnaire)
+        snapshot = snapshot_of(response.questionnaire_id)
         response.answers = _merge_page(
             snapshot, _section(snapshot, section_name), response.answers, page_answers
         )
@@ -167,7 +167,7 @@ def response_go_back(*, response_id: uuid.UUID, section_name: str, page_answers:
         response = _locked(response_id)
         if response.is_finished:
             return response
-        snapshot = snapshot_of(response.questionnaire)
+        snapshot = snapshot_of(response.questionnaire_id)
         section = _section(snapshot, section_name)
         response.answers = _merge_page(snapshot, section, response.answers, page_answers)
         trail = [name for name in response.trail if name != section_name]

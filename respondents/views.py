@@ -19,7 +19,7 @@ from respondents import language as lang
 from respondents import pages, services, throttle
 from respondents.forms import PageForm, render_page_html
 from respondents.models import Invitation, PanelMember, Response
-from respondents.snapshots import snapshot_of
+from respondents.snapshots import snapshot_of, wave_by_slug
 from surveys.models import Wave
 from surveys.translation import text_in
 
@@ -35,12 +35,7 @@ HIDDEN_FIELDS = {
 
 
 def _wave(slug: str) -> Wave | None:
-    return (
-        Wave.objects.select_related("survey", "questionnaire")
-        .defer("questionnaire__snapshot")
-        .filter(slug=slug[:32])
-        .first()
-    )
+    return wave_by_slug(slug)
 
 
 def _remembered_response(request: HttpRequest, wave: Wave) -> Response | None:
@@ -54,12 +49,10 @@ def _remembered_response(request: HttpRequest, wave: Wave) -> Response | None:
 
 
 def _response(wave: Wave, response_id: uuid.UUID | str) -> Response | None:
-    return (
-        Response.objects.select_related("questionnaire")
-        .defer("questionnaire__snapshot", "questionnaire__source_file")
-        .filter(pk=response_id, wave=wave)
-        .first()
-    )
+    try:
+        return Response.objects.get(pk=response_id, wave=wave)
+    except (Response.DoesNotExist, ValidationError, ValueError):
+        return None
 
 
 @never_cache
@@ -195,7 +188,7 @@ def _render_page(
 ) -> HttpResponse:
     from respondents import flow
 
-    snapshot = snapshot_of(response.questionnaire)
+    snapshot = snapshot_of(response.questionnaire_id)
     section = flow.section_named(snapshot, section_name)
     if form is None:
         form = PageForm(
@@ -230,7 +223,7 @@ def posted_page_form(request: HttpRequest, wave: Wave, response: Response) -> Pa
         return HttpResponseBadRequest("The form must be sent as URL-encoded UTF-8.")
     if request.POST.get("website"):
         return HttpResponseBadRequest("Form field 'website' must be empty.")
-    snapshot = snapshot_of(response.questionnaire)
+    snapshot = snapshot_of(response.questionnaire_id)
     section_name = request.POST.get("volna_section", "")
     if section_name != response.current_section and section_name not in response.trail:
         # a page this response is not on (another tab moved it elsewhere, or a forged field):

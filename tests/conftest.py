@@ -81,6 +81,18 @@ def _celery_mode(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_memory() -> Iterator[None]:
+    """Forget what the respondent path keeps in process memory (primary keys are reused between
+    tests once their transactions roll back)."""
+    from respondents.forms.render import local_cache_clear
+    from respondents.snapshots import caches_clear
+
+    caches_clear()
+    local_cache_clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache(request: pytest.FixtureRequest, settings) -> Iterator[None]:
     """Each unit test gets an empty in-memory cache (counters of one test never leak into another).
 

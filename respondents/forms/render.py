@@ -46,20 +46,44 @@ def render_page_html(form: PageForm) -> SafeString:
     return mark_safe(html)  # noqa: S308 -- rendered by templates that escape every text
 
 
+# Blank pages are keyed by their content, so they never go stale: each process keeps the ones it
+# served in memory (no round trip at all), in front of the shared cache (Redis) that spares the
+# other processes the rendering.
+_local: dict[str, str] = {}
+LOCAL_MAX = 512
+
+
 # Redis is a cache, never a dependency (DESIGN.md §4): when it fails, the page is rendered without it.
 def _cache_get(key: str) -> str | None:
+    html = _local.get(key)
+    if html is not None:
+        return html
     try:
-        return cache.get(key)
+        html = cache.get(key)
     except Exception as error:
         logger.warning("page cache unavailable: %s", type(error).__name__)
         return None
+    if html is not None:
+        _remember(key, html)
+    return html
 
 
 def _cache_set(key: str, html: str) -> None:
+    _remember(key, html)
     try:
         cache.set(key, html, CACHE_SECONDS)
     except Exception as error:
         logger.warning("page cache unavailable: %s", type(error).__name__)
+
+
+def _remember(key: str, html: str) -> None:
+    if len(_local) >= LOCAL_MAX:
+        _local.clear()
+    _local[key] = html
+
+
+def local_cache_clear() -> None:
+    _local.clear()
 
 
 def blank_page_cache_key(form: PageForm) -> str | None:

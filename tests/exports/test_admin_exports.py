@@ -171,7 +171,7 @@ def test_job_page_shows_an_accessible_progress_bar_that_polls_its_status(
     for attribute in ('aria-label="Export progress"', 'aria-valuemin="0"', 'aria-valuemax="100"'):
         assert attribute in content
     assert 'aria-valuenow="0"' in content
-    assert "admin/volna/export.js" in content and '<meta http-equiv="refresh"' in content
+    assert "admin/volna/progress.js" in content and '<meta http-equiv="refresh"' in content
     assert "<script>" not in content.replace('<script src="', "")  # no inline script (CSP)
     assert status.json() == {
         "status": "queued",

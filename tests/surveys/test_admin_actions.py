@@ -352,7 +352,7 @@ def test_a_running_check_page_refreshes_itself_and_reports_progress(researcher_c
 
     html = page.content.decode()
     assert '<meta http-equiv="refresh"' in html
-    assert "admin/volna/checkrun.js" in html
+    assert "admin/volna/progress.js" in html
     assert 'value="40"' in html
     assert status.json() == {
         "status": "running",

@@ -5,6 +5,7 @@ Every function here is one short transaction on the database and never waits on 
 
 from __future__ import annotations
 
+import copy
 import datetime
 import uuid
 from dataclasses import dataclass
@@ -107,40 +108,78 @@ def _section(snapshot: dict[str, Any], section_name: str) -> dict[str, Any]:
 
 
 def response_save_page(
-    *, response_id: uuid.UUID, section_name: str, page_answers: dict[str, Any]
+    *,
+    response_id: uuid.UUID,
+    section_name: str,
+    page_answers: dict[str, Any],
+    seen: Response | None = None,
 ) -> PageOutcome:
     """Save one submitted page and move the response to its next page (or finish it).
 
     Idempotent: the same submit twice stores the same answers and leads to the same page.
+    ``seen`` is the response as the caller read it to validate the page: when nobody changed it
+    since, one compare-and-set UPDATE saves the page (no lock, no transaction of our own);
+    otherwise — another tab, a double click racing — the save is redone under the row's lock.
     """
+    if seen is not None and not seen.is_finished:
+        saved = _save_page_if_unchanged(seen, section_name, page_answers)
+        if saved is not None:
+            return saved
     with transaction.atomic(durable=True):
         response = _locked(response_id)
         if response.is_finished:
             return PageOutcome(response=response, finished=True)
         if response.wave.status != Wave.Status.OPEN:
             raise ResponseClosed
-        snapshot = snapshot_of(response.questionnaire_id)
-        section = _section(snapshot, section_name)
-        response.answers = _merge_page(snapshot, section, response.answers, page_answers)
-        trail = list(response.trail)
-        response.trail = (
-            trail[: trail.index(section_name) + 1] if section_name in trail else [*trail, section_name]
-        )
-        following = flow.next_section(snapshot, response.answers, after=section_name)
-        if screens_out(section, response.answers):
-            response.status = Response.Status.SCREENED_OUT
-            response.answers = _answers_up_to(snapshot, section_name, response.answers)
-        elif following is None:
-            response.status = Response.Status.COMPLETED
-        if response.is_finished:
-            response.completed_on = _today_or_none(
-                Survey.objects.only("date_precision").get(pk=response.wave.survey_id)
-            )
-            response.current_section = section_name
-        else:
-            response.current_section = following
+        _apply_page(response, section_name, page_answers)
         response.revision += 1
         response.save(update_fields=_SAVED_FIELDS)
+    return PageOutcome(response=response, finished=response.is_finished)
+
+
+def _apply_page(response: Response, section_name: str, page_answers: dict[str, Any]) -> None:
+    """Move ``response`` (in memory) past the submitted page: answers, trail, status, next page."""
+    snapshot = snapshot_of(response.questionnaire_id)
+    section = _section(snapshot, section_name)
+    response.answers = _merge_page(snapshot, section, response.answers, page_answers)
+    trail = list(response.trail)
+    response.trail = (
+        trail[: trail.index(section_name) + 1] if section_name in trail else [*trail, section_name]
+    )
+    following = flow.next_section(snapshot, response.answers, after=section_name)
+    if screens_out(section, response.answers):
+        response.status = Response.Status.SCREENED_OUT
+        response.answers = _answers_up_to(snapshot, section_name, response.answers)
+    elif following is None:
+        response.status = Response.Status.COMPLETED
+    if response.is_finished:
+        survey = Survey.objects.only("date_precision").get(waves=response.wave_id)
+        response.completed_on = _today_or_none(survey)
+        response.current_section = section_name
+    else:
+        response.current_section = following
+
+
+def _save_page_if_unchanged(
+    seen: Response, section_name: str, page_answers: dict[str, Any]
+) -> PageOutcome | None:
+    """The page saved by one conditional UPDATE, or None when the response changed since it was read
+    (or its wave closed): the caller then takes the locked path, which re-checks everything."""
+    response = copy.copy(seen)
+    response.answers = dict(seen.answers)
+    _apply_page(response, section_name, page_answers)
+    updated = Response.objects.filter(
+        pk=seen.pk,
+        revision=seen.revision,
+        status=Response.Status.IN_PROGRESS,
+        wave__status=Wave.Status.OPEN,
+    ).update(
+        **{field: getattr(response, field) for field in _SAVED_FIELDS if field != "revision"},
+        revision=seen.revision + 1,
+    )
+    if updated != 1:
+        return None
+    response.revision = seen.revision + 1
     return PageOutcome(response=response, finished=response.is_finished)
 
 

@@ -262,7 +262,10 @@ def _submit(request: HttpRequest, wave: Wave, response: Response) -> HttpRespons
             notice = _("New questions appeared on this page because of your answers. Please look at them.")
             return _render_page(request, wave, response, section_name, form=form, notice=notice)
         outcome = services.response_save_page(
-            response_id=response.pk, section_name=section_name, page_answers=form.page_answers()
+            response_id=response.pk,
+            section_name=section_name,
+            page_answers=form.page_answers(),
+            seen=response,
         )
     except services.ResponseClosed:  # the wave closed while the respondent was on this page
         wave.refresh_from_db()

@@ -235,3 +235,44 @@ def test_keeping_a_page_saves_it_without_moving_on(open_wave):
 
     assert kept.answers == {"consent": "yes"}
     assert kept.current_section == "start"
+
+
+def test_a_save_from_an_unchanged_read_needs_no_lock(open_wave, django_assert_max_num_queries):
+    response = _start(open_wave)
+    seen = Response.objects.get(pk=response.pk)
+
+    with django_assert_max_num_queries(1):  # one conditional UPDATE
+        outcome = response_save_page(
+            response_id=response.pk, section_name="start", page_answers={"consent": "yes"}, seen=seen
+        )
+
+    stored = Response.objects.get(pk=response.pk)
+    assert outcome.response.current_section == stored.current_section == "about"
+    assert stored.answers == {"consent": "yes"} and stored.revision == seen.revision + 1
+
+
+def test_a_save_from_a_stale_read_is_redone_under_lock(open_wave):
+    response = _start(open_wave)
+    stale = Response.objects.get(pk=response.pk)
+    response_save_page(response_id=response.pk, section_name="start", page_answers={"consent": "yes"})
+
+    outcome = response_save_page(
+        response_id=response.pk, section_name="start", page_answers={"consent": "yes"}, seen=stale
+    )
+
+    stored = Response.objects.get(pk=response.pk)
+    assert outcome.response.revision == stored.revision == stale.revision + 2
+    assert stored.answers == {"consent": "yes"} and stored.trail == ["start"]
+
+
+def test_a_save_from_a_read_made_before_the_wave_closed_is_refused(open_wave):
+    response = _start(open_wave)
+    seen = Response.objects.get(pk=response.pk)
+    wave_close(wave=open_wave)
+
+    with pytest.raises(ResponseClosed):
+        response_save_page(
+            response_id=response.pk, section_name="start", page_answers={"consent": "yes"}, seen=seen
+        )
+
+    assert Response.objects.get(pk=response.pk).answers == {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from urllib.parse import urlencode
 
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -24,7 +25,9 @@ from surveys.models import Wave
 from surveys.translation import text_in
 
 START_SALT = "volna.respondents.start"
+PAGE_FORM_ID = "volna-page"
 HIDDEN_FIELDS = {
+    "volna_lang",
     "csrfmiddlewaretoken",
     "volna_section",
     "volna_shown",
@@ -210,6 +213,8 @@ def _render_page(
         "can_go_back": bool(response.trail) and response.trail[0] != section_name,
         "notice": notice,
         "response_ref": pages.sign_response(response),
+        # the language switcher submits the page form, so nothing typed is lost when switching
+        "page_form_id": PAGE_FORM_ID,
         "code_url": reverse("respondents:code", args=[wave.slug]),
     }
     return render(request, "respondents/page.html", context, status=status)
@@ -250,6 +255,13 @@ def _submit(request: HttpRequest, wave: Wave, response: Response) -> HttpRespons
     section_name = request.POST["volna_section"]
     valid = form.is_valid()
     try:
+        language = request.POST.get("volna_lang")
+        if language:
+            answers = form.page_answers() if valid else form.partial_answers()
+            services.response_keep_page(
+                response_id=response.pk, section_name=section_name, page_answers=answers
+            )
+            return HttpResponseRedirect(pages.page_url(wave) + "?" + urlencode({"lang": language}))
         if request.POST.get("volna_action") == "back":
             answers = form.page_answers() if valid else form.partial_answers()
             services.response_go_back(

@@ -137,15 +137,16 @@ def test_switching_to_russian_mid_way_rerenders_the_page_and_keeps_earlier_answe
     r.choose(page, "consent", "yes")
     r.next_page(page)
     r.on_page(page, "en", 2)
+    page.get_by_label("In what year were you born?").fill("1985")  # typed, not yet submitted
 
-    page.get_by_role("link", name="Русский").click()
+    page.get_by_role("button", name="Русский").click()
 
     r.on_page(page, "ru", 2)
-    expect(page.get_by_label("В каком году вы родились?")).to_be_visible()
+    expect(page.get_by_label("В каком году вы родились?")).to_have_value("1985")
     expect(page.locator(r.NEXT)).to_have_text("Далее")
     response = the_response(demo)
     assert response.language == "ru"
-    assert response.answers == {"consent": "yes"}
+    assert response.answers == {"consent": "yes", "birth_year": 1985}
     r.answer_background(page, ENGLISH_ANSWERS)
     r.next_page(page)
     r.on_page(page, "ru", 3)

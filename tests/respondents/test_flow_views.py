@@ -242,3 +242,16 @@ def test_a_page_from_a_tab_that_fell_behind_shows_where_the_response_stands(clie
 
     assert late["Location"].endswith("/page/?moved=1")
     assert "another window or tab" in client.get(late["Location"]).content.decode()
+
+
+def test_switching_language_keeps_what_was_typed_on_the_page(client, open_wave):
+    start(client, open_wave)
+
+    switched = submit(client, open_wave, {"consent": "yes", "volna_lang": "ru"}, action="")
+
+    assert switched.status_code == 302 and switched["Location"].endswith("/page/?lang=ru")
+    response = Response.objects.get()
+    assert response.answers == {"consent": "yes"} and response.current_section == "start"
+    html = client.get(switched["Location"]).content.decode()
+    assert 'lang="ru"' in html and re.search(r'value="yes"[^>]*checked|checked[^>]*value="yes"', html)
+    assert 'name="volna_lang"' in html and 'form="volna-page"' in html

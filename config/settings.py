@@ -210,6 +210,8 @@ LOGIN_URL = "admin:login"
 # How many reverse proxies in front of Volna append to X-Forwarded-For (rate limits need the
 # client's address, which is hashed and never stored); 0 when clients connect directly.
 VOLNA_TRUSTED_PROXIES = env.int("VOLNA_TRUSTED_PROXIES", default=0)
+# PostgreSQL work_mem for an export's one COPY, so that its sort by response ID stays in memory.
+VOLNA_EXPORT_WORK_MEM = env.str("VOLNA_EXPORT_WORK_MEM", default="256MB")
 # Seconds a wave (status, texts) is kept in each web process's memory on respondent pages.
 VOLNA_WAVE_CACHE_SECONDS = env.float("VOLNA_WAVE_CACHE_SECONDS", default=5.0)
 

@@ -310,3 +310,14 @@ def test_sql_and_python_paths_write_identical_bytes(wave):
         {"values": "labels", "bom": False, "include": "all"},
     ):
         assert export([wave], "sql", **options) == export([wave], "python", **options), options
+
+
+def test_the_writer_reports_how_many_rows_it_wrote(wave, engine):
+    for _ in range(4):
+        add_response(wave, {"age": 30})
+    options = ExportOptions()
+    out = io.BytesIO()
+
+    written = write_csv(out, waves=[wave], plan=export_plan(waves=[wave]), options=options, engine=engine)
+
+    assert written == 4 == len(read_csv(out.getvalue())[1])

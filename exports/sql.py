@@ -101,8 +101,12 @@ def _answer_sql(
     text = value if sql_type == "text" else f"({value} #>> '{{}}')"
     kind = column.kind
     if kind == Kind.DUMMY:
-        # containment is false for anything but an array holding the code; NULL stays NULL
-        return f"({value} @> {statement.param(json.dumps([column.choice]))}::jsonb)::int"
+        # containment is false for anything but an array holding the code; NULL and JSON null
+        # (shown, left unanswered) stay empty, as in the Python path
+        return (
+            f"(CASE WHEN jsonb_typeof({value}) <> 'null' "
+            f"THEN ({value} @> {statement.param(json.dumps([column.choice]))}::jsonb)::int END)"
+        )
     if kind in (Kind.INTEGER, Kind.DECIMAL):
         return f"(CASE WHEN jsonb_typeof({value}) = 'number' THEN {text} END)"
     if kind == Kind.RANK:

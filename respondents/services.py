@@ -78,7 +78,8 @@ def _merge_page(
     """Old answers with this page's replaced by what was submitted, then pruned."""
     names = {name for question in section["questions"] for name in variable_names(question)}
     merged = {key: value for key, value in old.items() if key not in names}
-    merged.update({key: value for key, value in page.items() if key in names and value not in (None, "", [])})
+    # a shown question left empty is stored as null: "shown, not answered", apart from "not shown"
+    merged.update({key: None if value in ("", []) else value for key, value in page.items() if key in names})
     return flow.prune_irrelevant(snapshot, merged)
 
 

@@ -238,9 +238,9 @@ def _answer_page(section: dict[str, Any], answers: dict[str, Any], respondent: _
             _answer_matrix(question, answers, respondent)
             continue
         value = _valid_answer(question, answers, respondent)
+        answers[question["name"]] = value  # None: shown and left unanswered, as the form stores it
         if value is None:
             continue
-        answers[question["name"]] = value
         if question.get("other_name") and _chose_other(value):
             answers[question["other_name"]] = _text(question["other_name"], respondent)
 
@@ -254,6 +254,8 @@ def _answer_matrix(question: dict[str, Any], answers: dict[str, Any], respondent
     for item in flow.shown_items(question, answers):
         if codes and (item["required"] or not _skips(item["name"], respondent.rng)):
             answers[item["name"]] = _pick(item["name"], codes, respondent.rng)
+        else:
+            answers[item["name"]] = None
 
 
 def _skips(name: str, rng: random.Random) -> bool:
@@ -319,7 +321,7 @@ def _tick_share(name: str, code: str, answers: dict[str, Any]) -> float:
     shift = gap.get(answers.get("gender", ""), 0.0) if code == "donate" else 0.0
     share = DEMO_SHARES[name].get(code, 0.1) + shift
     before = DEMO_SHARES.get("act_before", {}).get(code)
-    if name != "act_after" or before is None or "act_before" not in answers:
+    if name != "act_after" or before is None or not answers.get("act_before"):
         return share
     before += shift
     if not 0 < before < 1:

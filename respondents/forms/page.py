@@ -200,8 +200,17 @@ class PageForm(forms.Form):
         for unit in self.units:
             if unit.name in shown:
                 self._check_unit(unit, typed, context)
+        # a shown question left empty is kept as None ("shown, not answered", unlike a question
+        # never shown, which has no key at all); an "other" text counts as shown only with "other"
+        unchosen_others = {
+            unit.question["other_name"]
+            for unit in self.units
+            if unit.item is None and unit.question.get("other_name") and not chose_other(typed.get(unit.name))
+        }
         self._values = {
-            name: typed[name] for name in relevant if typed.get(name) not in EMPTY and name in context
+            name: typed[name] if name in context and typed.get(name) not in EMPTY else None
+            for name in relevant
+            if name not in unchosen_others
         }
         return cleaned
 
@@ -259,7 +268,8 @@ class PageForm(forms.Form):
     # -- results -------------------------------------------------------------------------------------
 
     def page_answers(self) -> dict[str, Any]:
-        """After ``is_valid()``: this page's typed answers by variable name (relevant, non-empty only)."""
+        """After ``is_valid()``: this page's typed answers by variable name, for the shown questions
+        (None for one left empty)."""
         return self._answers_without_errors()
 
     def partial_answers(self) -> dict[str, Any]:

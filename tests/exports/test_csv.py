@@ -303,6 +303,8 @@ def test_sql_and_python_paths_write_identical_bytes(wave):
         wave, {"age": "not a number", "act": "rally", "order": "x"}, status=Response.Status.IN_PROGRESS
     )
     add_response(wave, {}, status=Response.Status.SCREENED_OUT, language="en")
+    # shown and left unanswered: JSON nulls, empty cells (dummies too, as for a question not shown)
+    add_response(wave, {"country": None, "act": None, "age": None, "order": None, "comment": None})
 
     for options in (
         {},

@@ -84,6 +84,21 @@ def test_a_respondent_completes_the_survey(client, open_wave):
     assert "Thank you" in client.get(second["Location"]).content.decode()
 
 
+def test_a_question_shown_and_left_empty_is_stored_as_null_and_a_skipped_one_not_at_all(client, open_wave):
+    """The aggregates tell "no answer" (key holding null) from "not shown" (no key)."""
+    start(client, open_wave)
+    submit(client, open_wave, {"consent": "yes"})
+    submit(client, open_wave, {"birth_year": ""})
+    other_browser = Client()
+    start(other_browser, open_wave)
+    submit(other_browser, open_wave, {"consent": "no"})
+
+    answers = {r.status: r.answers for r in Response.objects.all()}
+
+    assert answers[Response.Status.COMPLETED] == {"consent": "yes", "birth_year": None}
+    assert answers[Response.Status.SCREENED_OUT] == {"consent": "no"}
+
+
 def test_a_replayed_start_creates_one_response(client, open_wave):
     _started, token = start(client, open_wave)
 

@@ -84,7 +84,8 @@ def test_every_question_type_gives_its_typed_value(snapshot):
     assert form.newly_shown() == []
 
 
-def test_empty_answers_are_left_out(snapshot):
+def test_shown_questions_left_empty_are_kept_as_none(snapshot):
+    """None means "shown, not answered"; a question never shown has no key at all."""
     form = submit(
         snapshot,
         {"colour": "", "colour_other": "", "children": "", "height": " ", "born": "", "comment": "   "},
@@ -92,7 +93,17 @@ def test_empty_answers_are_left_out(snapshot):
     )
 
     assert form.is_valid(), form.errors
-    assert set(form.page_answers()) == {"consent", "grid_a", "grid_b", "why_yes"}
+    answers = form.page_answers()
+    left_empty = {name for name, value in answers.items() if value is None}
+    assert left_empty == {"colour", "colours", "children", "height", "born", "comment", "mood", "rank"}
+    assert {name for name, value in answers.items() if value is not None} == {
+        "consent",
+        "grid_a",
+        "grid_b",
+        "why_yes",
+    }
+    # "other, specify" texts count as shown only when "other" was chosen
+    assert "colour_other" not in answers and "colours_other" not in answers
 
 
 def test_other_text_is_dropped_when_other_is_not_chosen(snapshot):
@@ -382,7 +393,7 @@ def test_an_optional_ranking_may_be_left_entirely_empty(snapshot):
     form = submit(snapshot, {"rank:disagree": "", "rank:neutral": "", "rank:agree": ""})
 
     assert form.is_valid(), form.errors
-    assert "rank" not in form.page_answers()
+    assert form.page_answers()["rank"] is None
 
 
 def test_ranking_selects_are_labelled_rank_for_each_choice(snapshot):

@@ -14,7 +14,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from respondents import codes, flow
+from respondents import codes, flow, statements
 from respondents.models import Invitation, PanelMember, Response
 from respondents.snapshots import snapshot_of
 from surveys.models import Survey, Wave
@@ -169,16 +169,7 @@ def _save_page_if_unchanged(
     response = copy.copy(seen)
     response.answers = dict(seen.answers)
     _apply_page(response, section_name, page_answers)
-    updated = Response.objects.filter(
-        pk=seen.pk,
-        revision=seen.revision,
-        status=Response.Status.IN_PROGRESS,
-        wave__status=Wave.Status.OPEN,
-    ).update(
-        **{field: getattr(response, field) for field in _SAVED_FIELDS if field != "revision"},
-        revision=seen.revision + 1,
-    )
-    if updated != 1:
+    if not statements.response_save_if_unchanged(response, seen.revision):
         return None
     response.revision = seen.revision + 1
     return PageOutcome(response=response, finished=response.is_finished)

@@ -11,13 +11,13 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpR
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.functional import Promise
+from django.utils.translation import get_language, gettext_lazy, override
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, override
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from respondents import frame, pages, services, statements, throttle
 from respondents import language as lang
-from respondents import pages, services, throttle
 from respondents.forms import PageForm, render_page_html
 from respondents.models import Invitation, PanelMember, Response
 from respondents.snapshots import snapshot_of, wave_by_slug
@@ -52,10 +52,7 @@ def _remembered_response(request: HttpRequest, wave: Wave) -> Response | None:
 
 
 def _response(wave: Wave, response_id: uuid.UUID | str) -> Response | None:
-    try:
-        return Response.objects.get(pk=response_id, wave=wave)
-    except (Response.DoesNotExist, ValidationError, ValueError):
-        return None
+    return statements.response_in_wave(response_id, wave.pk)
 
 
 @never_cache
@@ -202,22 +199,31 @@ def _render_page(
             seed=str(response.pk),
         )
     index = flow.section_index(snapshot, section_name)
+    # what is the same for every respondent on this page in this language (the frame)
     context = {
         **pages.context_common(request, wave, response.language),
         "section_title": text_in(section["title"], response.language, snapshot["default_language"]),
-        "form": form,
-        "page_html": render_page_html(form),
+        "section_name": section_name,
         "progress_percent": flow.progress_percent(snapshot, section_name),
         "page_number": index + 1,
         "page_count": len(snapshot["sections"]),
         "can_go_back": bool(response.trail) and response.trail[0] != section_name,
-        "notice": notice,
-        "response_ref": pages.sign_response(response),
         # the language switcher submits the page form, so nothing typed is lost when switching
         "page_form_id": PAGE_FORM_ID,
         "code_url": reverse("respondents:code", args=[wave.slug]),
+        "ui_language": get_language(),
     }
-    return render(request, "respondents/page.html", context, status=status)
+    values = {
+        "response_ref": pages.sign_response(response),
+        "shown_value": form.shown_value,
+        "logic_script": frame.logic_script(form.logic()),
+        "page_html": render_page_html(form),
+    }
+    if form.is_bound or notice:  # errors or a message: rendered in full
+        return render(
+            request, frame.TEMPLATE, {**context, **values, "form": form, "notice": notice}, status=status
+        )
+    return HttpResponse(frame.render_framed(request, context, values), status=status)
 
 
 def posted_page_form(request: HttpRequest, wave: Wave, response: Response) -> PageForm | HttpResponse:

@@ -85,10 +85,12 @@ def _fresh_memory() -> Iterator[None]:
     """Forget what the respondent path keeps in process memory (primary keys are reused between
     tests once their transactions roll back)."""
     from respondents.forms.render import local_cache_clear
+    from respondents.frame import frames_clear
     from respondents.snapshots import caches_clear
 
     caches_clear()
     local_cache_clear()
+    frames_clear()
     yield
 
 

@@ -8,6 +8,7 @@ rendered once and served from the cache (DESIGN.md §6).
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import logging
@@ -22,6 +23,7 @@ from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 
 from respondents.forms.fields import OTHER_LABEL, RankingField
+from respondents.forms.fill import Holes, fill, holes_of
 from respondents.forms.page import PageForm
 
 CACHE_SECONDS = 24 * 60 * 60
@@ -30,26 +32,55 @@ QUESTION_TEMPLATE = "respondents/questions/question.html"
 
 
 def render_page_html(form: PageForm) -> SafeString:
-    """The page's questions as HTML (no ``<form>`` tag, no buttons, no hidden inputs); blank pages cached."""
+    """The page's questions as HTML (no ``<form>`` tag, no buttons, no hidden inputs).
+
+    The blank page is rendered once and cached; a page showing stored answers is that blank page
+    filled in (``fill``). Only a submitted page (with its errors) is rendered afresh.
+    """
     key = blank_page_cache_key(form)
-    if key is not None:
-        cached = _cache_get(key)
-        if cached is not None:
-            return mark_safe(cached)  # noqa: S308 -- our own rendering, escaped when it was made
+    if key is None:
+        return _render(form)
+    blank = _cache_get(key)
+    if blank is None:
+        blank = str(_render(_blank_twin(form) if form.initial else form))
+        _cache_set(key, blank)
+    if not form.initial:
+        return mark_safe(blank)  # noqa: S308 -- our own rendering, escaped when it was made
+    return mark_safe(fill(_holes(key, blank), form))  # noqa: S308 -- fill escapes every value
+
+
+def _render(form: PageForm) -> SafeString:
     helper = FormHelper()
     helper.form_tag = False
     helper.disable_csrf = True
     helper.layout = Layout(*(QuestionBlock(q["name"]) for q in form.section["questions"]))
     html = render_crispy_form(form, helper)
-    if key is not None:
-        _cache_set(key, str(html))
     return mark_safe(html)  # noqa: S308 -- rendered by templates that escape every text
+
+
+def _blank_twin(form: PageForm) -> PageForm:
+    """``form`` without its answers but showing the same questions: what its blank page looks like."""
+    twin = copy.copy(form)
+    twin.initial = {}
+    twin._bound_fields_cache = {}
+    twin._shown_units = list(form.shown_units)
+    return twin
+
+
+def _holes(key: str, blank: str) -> Holes:
+    holes = _local_holes.get(key)
+    if holes is None or holes[0] != blank:
+        if len(_local_holes) >= LOCAL_MAX:
+            _local_holes.clear()
+        holes = _local_holes[key] = (blank, holes_of(blank))
+    return holes[1]
 
 
 # Blank pages are keyed by their content, so they never go stale: each process keeps the ones it
 # served in memory (no round trip at all), in front of the shared cache (Redis) that spares the
 # other processes the rendering.
 _local: dict[str, str] = {}
+_local_holes: dict[str, tuple[str, Holes]] = {}
 LOCAL_MAX = 512
 
 
@@ -84,6 +115,7 @@ def _remember(key: str, html: str) -> None:
 
 def local_cache_clear() -> None:
     _local.clear()
+    _local_holes.clear()
 
 
 def blank_page_cache_key(form: PageForm) -> str | None:
@@ -93,7 +125,7 @@ def blank_page_cache_key(form: PageForm) -> str | None:
     version number: the key holds a hash of everything the rendering reads, so it can never be stale.
     """
     section = form.section
-    if form.is_bound or form.initial or any(q.get("randomize") for q in section["questions"]):
+    if form.is_bound or any(q.get("randomize") for q in section["questions"]):
         return None
     lists = sorted({q["choice_list"] for q in section["questions"] if q.get("choice_list")})
     rendered_from = [

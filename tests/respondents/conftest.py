@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 from django.http import QueryDict
+from django.test.signals import template_rendered
 from django.utils import translation
 
 from respondents.forms import PageForm
@@ -75,6 +76,19 @@ def fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def template_renders():
+    """The names of the templates rendered while the test runs."""
+    rendered: list[str] = []
+
+    def count(sender, template, context, **kwargs):
+        rendered.append(template.name)
+
+    template_rendered.connect(count)
+    yield rendered
+    template_rendered.disconnect(count)
 
 
 @pytest.fixture

@@ -10,10 +10,10 @@ import time
 import pytest
 from django.template.loader import render_to_string
 from django.test import RequestFactory, override_settings
-from django.test.signals import template_rendered
 from django.utils import translation
 
 from respondents.forms import render_page_html
+from respondents.frame import logic_script
 from tests.respondents.conftest import page_form, section_of
 
 pytestmark = pytest.mark.usefixtures("fresh_cache", "english")
@@ -568,6 +568,9 @@ def _render_page(form, **context):
         "survey_title": "Survey <b>title</b>",
         "section_title": "Main",
         "form": form,
+        "section_name": form.section["name"],
+        "shown_value": form.shown_value,
+        "logic_script": logic_script(form.logic()),
         "page_html": render_page_html(form),
         "progress_percent": 40,
         "page_number": 2,
@@ -656,18 +659,6 @@ def test_welcome_and_message_templates_escape_their_text():
 # -- the blank-page cache ---------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def template_renders():
-    rendered: list[str] = []
-
-    def count(sender, template, context, **kwargs):
-        rendered.append(template.name)
-
-    template_rendered.connect(count)
-    yield rendered
-    template_rendered.disconnect(count)
-
-
 def test_a_blank_page_is_rendered_once_then_served_from_the_cache(snapshot, template_renders):
     first = render_page_html(page_form(snapshot, answers={"age": 40}))
     renders_first_time = len(template_renders)
@@ -691,10 +682,21 @@ def test_the_cache_tells_apart_languages_and_hidden_questions(snapshot, template
     assert "Вопрос consent" in russian and "Вопрос consent" not in adult
 
 
+def test_a_prefilled_page_is_the_cached_blank_page_filled_in_without_rendering(snapshot, template_renders):
+    render_page_html(page_form(snapshot, answers={"consent": "yes"}))  # the blank page, "why_yes" shown
+    rendered = len(template_renders)
+
+    first = render_page_html(page_form(snapshot, answers={"consent": "yes", "comment": "<i>mine</i>"}))
+    second = render_page_html(page_form(snapshot, answers={"consent": "yes", "colour": "red"}))
+
+    assert len(template_renders) == rendered
+    assert 'value="yes" id="id_consent_0" checked>' in first and "&lt;i&gt;mine&lt;/i&gt;</textarea>" in first
+    assert '<option value="red" selected>' in second and "mine" not in second
+
+
 @pytest.mark.parametrize(
     "make",
     [
-        lambda s: page_form(s, answers={"consent": "yes"}),  # prefilled
         lambda s: page_form(s, {"volna_shown": "", "consent": "yes"}),  # bound
         lambda s: page_form(_shuffled(s)),  # randomised
     ],

@@ -35,6 +35,7 @@ messages: $(STAMP)
 demo: install
 	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
 	$(DEMO_ENV) $(BIN)/python manage.py load_demo
+	$(DEMO_ENV) $(BIN)/python manage.py demo_dashboard
 	@echo "Volna demo: http://$(HOST):$(PORT)/admin/  (Celery tasks run eagerly in this process)"
 	$(DEMO_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 

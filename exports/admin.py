@@ -29,7 +29,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from exports import services, storage
-from exports.models import ExportJob
+from exports.aggregation.plan_admin import AnalysisPlanAdmin
+from exports.models import AnalysisPlan, ExportJob
 from exports.rows import ExportOptions, export_plan, rows_count
 from exports.selectors import can_export
 from surveys.access import wave_access
@@ -309,3 +310,7 @@ class ExportJobAdmin(VolnaModelAdmin):
         response = FileResponse(open(file_path, "rb"), as_attachment=True, filename=name)  # noqa: SIM115
         response["Cache-Control"] = NO_STORE
         return response
+
+
+# The analysis plan of each survey (breakdowns, pairs, benchmarks, weights) that the dashboard computes.
+admin.site.register(AnalysisPlan, AnalysisPlanAdmin)

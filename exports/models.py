@@ -1,17 +1,20 @@
-"""Export jobs and the audit log of everything that leaves Volna.
+"""Export jobs, the audit log of everything that leaves Volna, aggregate snapshots and analysis plans.
 
 Times here are about researchers' actions, not respondents', so they are precise. Nothing here holds
-an answer: an audit entry describes *what* was exported (format, waves, options), never values.
+an answer: an audit entry describes *what* was exported (format, waves, options), never values; an
+aggregate snapshot holds counts, already suppressed below the survey's k in its ``figures``.
 """
 
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from exports.rows import ExportOptions
@@ -165,3 +168,201 @@ def describe_export(*, survey: Survey, waves: Any, fmt: str, layout: str, option
     numbers = ", ".join(str(wave.number) for wave in sorted(waves, key=lambda wave: wave.number))
     settings_text = ", ".join(f"{key}={value}" for key, value in options.to_dict().items() if key != "layout")
     return f"survey={survey.slug}; waves={numbers}; format={fmt}; layout={layout}; {settings_text}"
+
+
+# -- live aggregation -------------------------------------------------------------------------------
+
+
+class AggregateSnapshot(models.Model):
+    """One computation of a wave's dashboard figures (already suppressed) and the raw counts behind them.
+
+    A wave keeps its few latest DONE snapshots; the dashboard shows the latest one while a newer one is
+    queued or running. ``source_count`` and ``source_revisions`` record count(*) and sum(revision) of the
+    wave's responses just before the figures were read: responses carry no timestamps (by design), and
+    every saved page raises a response's revision, so this pair is how the beat task tells that a wave
+    changed since.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    id = models.UUIDField(verbose_name="ID", primary_key=True, default=uuid.uuid4, editable=False)
+    wave = models.ForeignKey(
+        Wave, verbose_name=_("wave"), on_delete=models.CASCADE, related_name="aggregate_snapshots"
+    )
+    status = models.CharField(
+        verbose_name=_("status"), max_length=8, choices=Status.choices, default=Status.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(verbose_name=_("progress (%)"), default=0)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="aggregate_snapshots",
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
+    computed_at = models.DateTimeField(verbose_name=_("computed at"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(verbose_name=_("last sign of life"), null=True, blank=True)
+    responses = models.PositiveIntegerField(verbose_name=_("responses"), default=0)
+    figures = models.JSONField(verbose_name=_("figures"), default=dict, blank=True)
+    state = models.JSONField(verbose_name=_("raw counts"), default=dict, blank=True)
+    source_count = models.PositiveIntegerField(verbose_name=_("responses when computed"), default=0)
+    source_revisions = models.PositiveBigIntegerField(
+        verbose_name=_("sum of response revisions when computed"), default=0
+    )
+    error = models.TextField(verbose_name=_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("aggregate snapshot")
+        verbose_name_plural = _("aggregate snapshots")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(progress__lte=100), name="aggregate_snapshot_progress_range"),
+            models.CheckConstraint(
+                condition=~Q(status="done") | Q(computed_at__isnull=False),
+                name="aggregate_snapshot_done_has_time",
+            ),
+            # One run in flight per wave: a second refresh (or the beat) gets the pending one. This is
+            # also the index that finds a wave's pending snapshot.
+            models.UniqueConstraint(
+                fields=["wave"],
+                condition=Q(status__in=["queued", "running"]),
+                name="aggregate_snapshot_one_pending_per_wave",
+            ),
+        ]
+        indexes = [
+            # the latest DONE snapshot of a wave: what the dashboard shows
+            models.Index(
+                fields=["wave", "-computed_at"],
+                condition=Q(status="done"),
+                name="aggregate_snapshot_done_idx",
+            ),
+            models.Index(fields=["status", "heartbeat_at"], name="aggregate_snapshot_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.wave_id}: {self.get_status_display()} ({self.created_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class AnalysisPlan(Survey):
+    """A survey seen through its dashboard settings (breakdowns, pairs, benchmarks, weights)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("dashboard settings")
+        verbose_name_plural = _("dashboard settings")
+
+
+def _percent_field() -> models.DecimalField:
+    return models.DecimalField(
+        verbose_name=_("share (%)"),
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
+    )
+
+
+def _percent_range(name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=Q(share_percent__gte=0) & Q(share_percent__lte=100), name=f"{name}_share_range"
+    )
+
+
+class Breakdown(models.Model):
+    """A select_one variable the dashboard cross-tabulates everything by (e.g. gender, country)."""
+
+    survey = models.ForeignKey(
+        Survey, verbose_name=_("survey"), on_delete=models.CASCADE, related_name="breakdowns"
+    )
+    variable = models.CharField(verbose_name=_("variable"), max_length=32)
+    position = models.PositiveSmallIntegerField(verbose_name=_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("breakdown")
+        verbose_name_plural = _("breakdowns")
+        ordering = ["survey", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "variable"], name="breakdown_variable_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.variable
+
+
+class BeforeAfterPair(models.Model):
+    """Two questions on one choice list asked about before and after (e.g. leaving the country)."""
+
+    survey = models.ForeignKey(
+        Survey, verbose_name=_("survey"), on_delete=models.CASCADE, related_name="before_after_pairs"
+    )
+    before = models.CharField(verbose_name=_("before"), max_length=32)
+    after = models.CharField(verbose_name=_("after"), max_length=32)
+    label = models.CharField(verbose_name=_("label"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("before/after pair")
+        verbose_name_plural = _("before/after pairs")
+        ordering = ["survey", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "before", "after"], name="before_after_pair_unique"),
+            models.CheckConstraint(condition=~Q(before=F("after")), name="before_after_pair_distinct"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.before} → {self.after}"
+
+
+class PopulationBenchmark(models.Model):
+    """The population share of one answer, to compare the sample with (e.g. from a census)."""
+
+    survey = models.ForeignKey(
+        Survey, verbose_name=_("survey"), on_delete=models.CASCADE, related_name="population_benchmarks"
+    )
+    variable = models.CharField(verbose_name=_("variable"), max_length=32)
+    code = models.CharField(verbose_name=_("code"), max_length=64)
+    share_percent = _percent_field()
+    source = models.CharField(verbose_name=_("source"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("population benchmark")
+        verbose_name_plural = _("population benchmarks")
+        ordering = ["survey", "variable", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "variable", "code"], name="benchmark_code_unique"),
+            _percent_range("benchmark"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.variable}={self.code}: {self.share_percent}%"
+
+
+class WeightMargin(models.Model):
+    """The population share of one answer of a weighting variable (weights are raked to these)."""
+
+    survey = models.ForeignKey(
+        Survey, verbose_name=_("survey"), on_delete=models.CASCADE, related_name="weight_margins"
+    )
+    variable = models.CharField(verbose_name=_("variable"), max_length=32)
+    code = models.CharField(verbose_name=_("code"), max_length=64)
+    share_percent = _percent_field()
+
+    class Meta:
+        verbose_name = _("weighting margin")
+        verbose_name_plural = _("weighting margins")
+        ordering = ["survey", "variable", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "variable", "code"], name="weight_margin_code_unique"),
+            _percent_range("weight_margin"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.variable}={self.code}: {self.share_percent}%"

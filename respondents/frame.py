@@ -73,4 +73,3 @@ def render_framed(request: Any, context: dict[str, Any], values: dict[str, Any])
 
 def frames_clear() -> None:
     _frames.clear()
-

@@ -14,8 +14,12 @@ from surveys.translation import TranslatableModel
 
 
 def new_wave_slug() -> str:
-    """An unguessable public slug (96 random bits)."""
-    return secrets.token_urlsafe(12)
+    """An unguessable public slug (96 random bits, drawn again when it would start with "-" or "_",
+    so that it can be typed as a command's argument: ``export_wave -x…`` would read as an option)."""
+    while True:
+        slug = secrets.token_urlsafe(12)
+        if slug[0] not in "-_":
+            return slug
 
 
 class Wave(TranslatableModel):

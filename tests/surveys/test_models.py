@@ -143,3 +143,12 @@ def test_a_choice_list_in_use_cannot_be_deleted_alone(draft_questionnaire):
 
     with pytest.raises(RestrictedError):
         draft_questionnaire.choice_lists.get(name="yes_no").delete()
+
+
+def test_a_wave_slug_never_starts_like_a_command_line_option(monkeypatch):
+    from surveys.models import wave as wave_module
+
+    drawn = iter(["-starts-with-dash", "_underscore-first", "Ab3_-x9QwErTy0Zz"])
+    monkeypatch.setattr(wave_module.secrets, "token_urlsafe", lambda size: next(drawn))
+
+    assert wave_module.new_wave_slug() == "Ab3_-x9QwErTy0Zz"

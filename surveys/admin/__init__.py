@@ -7,9 +7,9 @@ Custom pages (import, translations, preview, checks, publish, waves) call ``surv
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from surveys.admin import checkruns, parts, questionnaire, survey, wave
+from surveys.admin import accounts, checkruns, parts, questionnaire, survey, wave
 
-__all__ = ["checkruns", "parts", "questionnaire", "survey", "wave"]
+__all__ = ["accounts", "checkruns", "parts", "questionnaire", "survey", "wave"]
 
 admin.site.site_header = _("Volna administration")
 admin.site.site_title = _("Volna")

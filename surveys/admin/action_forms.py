@@ -32,7 +32,12 @@ class XLSFormUploadForm(forms.Form):
                 _("The file is %(size)s bytes; the largest accepted is %(limit)s bytes."),
                 params={"size": upload.size, "limit": limit},
             )
-        if not upload.name.lower().endswith(".xlsx"):
+        name = upload.name.lower()
+        if name.endswith((".xlsm", ".xltm", ".xlam")):
+            raise ValidationError(
+                _("Macro-enabled workbooks are refused: save the form as an .xlsx workbook (no macros).")
+            )
+        if not name.endswith(".xlsx"):
             raise ValidationError(_("Upload an .xlsx workbook."))
         return upload
 

@@ -1,7 +1,11 @@
 """Open an uploaded workbook safely and read its sheets as located rows.
 
-The file is refused before parsing when it is too large, not an .xlsx at all, macro-enabled, or a zip
-bomb. openpyxl parses its XML with defusedxml (installed), so entity expansion attacks are refused too.
+The file is refused before parsing when it is too large, not an .xlsx at all, macro-enabled, holds
+embedded objects or ActiveX controls, is encrypted, or is a zip bomb (too many parts, too much
+declared data in all, or one part compressed far more than a spreadsheet's XML ever is). zipfile never
+unpacks more than a part declares, so a part that lies about its size fails its CRC instead of growing.
+openpyxl parses the XML with defusedxml (installed), so entity expansion attacks are refused too, and
+it reads cached cell values only (``data_only``): nothing in a workbook is ever evaluated or run.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 
+from defusedxml.common import DefusedXmlException
 from django.conf import settings
 from openpyxl import load_workbook
 from openpyxl.workbook import Workbook
@@ -23,6 +28,13 @@ SHEETS = ("survey", "choices", "settings")
 # Declared uncompressed size may be this many times the upload limit (XLSX XML compresses 10 to 30 times).
 UNCOMPRESSED_FACTOR = 20
 MAX_ZIP_MEMBERS = 500
+# A part larger than this that unpacks more than MAX_RATIO times its compressed size is a bomb: XLSX
+# XML compresses 10 to 30 times, and a sheet of one repeated row about 150 times at most.
+RATIO_CHECKED_ABOVE = 1_000_000
+MAX_RATIO = 200
+# Parts that hold code or other programs' objects; a form needs none of them.
+MACRO_PARTS = ("vbaproject.bin", "vbadata.xml")
+EMBEDDED_PREFIXES = ("xl/activex/", "xl/embeddings/")
 MAX_ROWS = 20_000
 _WHITESPACE_RE = re.compile(r"\s+")
 
@@ -79,15 +91,34 @@ def _archive_problems(archive: zipfile.ZipFile, max_bytes: int) -> list[XLSFormP
     # Sizes are the ones the archive declares; zipfile never unpacks more than that.
     members = archive.infolist()
     names = {member.filename for member in members}
+    lower = [name.lower() for name in names]
     if len(members) > MAX_ZIP_MEMBERS:
         return [XLSFormProblem(f"the workbook holds {len(members)} parts; a form needs far fewer")]
     if sum(member.file_size for member in members) > max_bytes * UNCOMPRESSED_FACTOR:
         return [XLSFormProblem("the workbook unpacks to far more data than a form can hold (a zip bomb?)")]
-    content_types = archive.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
-    if any(name.lower().endswith("vbaproject.bin") for name in names) or b"macroEnabled" in content_types:
-        return [XLSFormProblem("the workbook contains macros; save the form as a plain .xlsx")]
-    if "xl/workbook.xml" not in names:
+    for member in members:
+        ratio = member.file_size / max(member.compress_size, 1)
+        if member.file_size > RATIO_CHECKED_ABOVE and ratio > MAX_RATIO:
+            return [
+                XLSFormProblem(
+                    f'the part "{member.filename}" unpacks to {ratio:,.0f} times its packed size, far more '
+                    "than any spreadsheet (a zip bomb?)"
+                )
+            ]
+    if any(member.flag_bits & 0x1 for member in members):
+        return [XLSFormProblem("the workbook is encrypted; save it again without a password")]
+    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
         return [XLSFormProblem("not an Excel workbook (.xlsx)")]
+    content_types = archive.read("[Content_Types].xml")
+    if any(name.endswith(MACRO_PARTS) for name in lower) or b"macroEnabled" in content_types:
+        return [XLSFormProblem("the workbook contains macros; save the form as a plain .xlsx")]
+    if any(name.startswith(EMBEDDED_PREFIXES) for name in lower):
+        return [
+            XLSFormProblem(
+                "the workbook contains embedded objects or ActiveX controls; a form needs only its sheets: "
+                "copy them into a new workbook"
+            )
+        ]
     return []
 
 
@@ -99,11 +130,28 @@ def read_workbook(file_bytes: bytes, filename: str) -> dict[str, Sheet]:
     try:
         book = load_workbook(io.BytesIO(file_bytes), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds on damaged files
-        raise XLSFormError([XLSFormProblem(f"the workbook could not be read: {error}")]) from error
+        raise XLSFormError([_unreadable(error)]) from error
     try:
         return _read_sheets(book)
+    except XLSFormError:
+        raise
+    except Exception as error:  # a sheet's XML is read only now (read-only mode streams it)
+        raise XLSFormError([_unreadable(error)]) from error
     finally:
         book.close()
+
+
+def _unreadable(error: BaseException) -> XLSFormProblem:
+    """Why openpyxl could not read the workbook, naming an XML bomb as such."""
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, DefusedXmlException):
+            return XLSFormProblem(
+                "the workbook's XML declares entities or a DTD, which spreadsheets never do "
+                "(an XML bomb?); save the form again from a spreadsheet program"
+            )
+        cause = cause.__cause__ or cause.__context__
+    return XLSFormProblem(f"the workbook could not be read: {error}")
 
 
 def _read_sheets(book: Workbook) -> dict[str, Sheet]:

@@ -67,6 +67,18 @@ def test_every_app_service_gets_the_required_settings_from_the_environment():
         assert services[name]["depends_on"]["postgres"]["condition"] == "service_healthy"
 
 
+def test_every_production_setting_of_the_readme_reaches_the_app_containers():
+    block = re.search(
+        r"<!-- production-settings -->\n```sh\n(.*?)```", (ROOT / "README.md").read_text(), re.S
+    )
+    names = {line.split("=", 1)[0] for line in block.group(1).splitlines() if "=" in line and line[0] != "#"}
+    services = _compose()["services"]
+
+    for name in ("web", "worker", "beat"):
+        missing = names - set(services[name]["environment"])
+        assert not missing, f"{name} does not pass {sorted(missing)} from .env"
+
+
 def test_image_installs_the_runtime_requirements_and_serves_with_gunicorn():
     dockerfile = (ROOT / "Dockerfile").read_text()
     requirements = (ROOT / "requirements.txt").read_text()

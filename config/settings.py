@@ -5,6 +5,7 @@ See the configuration table in README.md. Nothing here has a secret default outs
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "csp",
+    "axes",
     "surveys",
     "respondents",
     "exports",
@@ -62,6 +64,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "config.middleware.DatabaseUnavailableMiddleware",
+    # last: turns a locked-out admin sign-in into the lockout page (config/login_throttle.py)
+    "axes.middleware.AxesMiddleware",
 ]
 
 # Respondent pages load nothing from another origin (DESIGN.md §4); the admin follows the same policy.
@@ -112,6 +116,34 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# The axes backend first: a locked-out username is refused before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Admin sign-in throttling (docs/security.md): failures counted per username in the database (works
+# with Redis down), no IP address, user agent or Accept header stored or logged.
+AXES_HANDLER = "config.login_throttle.AnonymousDatabaseHandler"
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_FAILURE_LIMIT = env.int("VOLNA_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("VOLNA_LOGIN_COOLOFF_MINUTES", default=15))
+# Attempts made while locked are not counted, so the lockout ends COOLOFF after it began.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "config.login_throttle.client_address"
+AXES_CLIENT_STR_CALLABLE = "config.login_throttle.client_description"
+AXES_LOCKOUT_CALLABLE = "config.login_throttle.lockout_response"
+AXES_VERBOSE = False
+AXES_DISABLE_ACCESS_LOG = True  # no row per successful sign-in
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+# No axes pages in the admin (they are not team-scoped); unlock with `manage.py axes_reset_username`.
+AXES_ENABLE_ADMIN = False
+# axes.W006 asks for the client's IP address among the lockout parameters: Volna stores no address
+# by design (DESIGN.md §4), and a count per username cannot be dodged by rotating user agents or
+# cookies, which is what the warning is about (docs/security.md, "Checks that are silenced").
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
@@ -178,6 +210,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "exports.tasks.export_files_expire_task",
         "schedule": crontab(minute=17),
     },
+    # Live dashboard: refresh the waves whose responses changed; a beat message that waited longer
+    # than a minute is dropped (the next one does the same work).
+    "aggregate-open-waves": {
+        "task": "exports.tasks.aggregate_open_waves_task",
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 55},
+    },
+    "reconcile-aggregate-snapshots": {
+        "task": "exports.tasks.aggregation_reconcile_task",
+        "schedule": crontab(minute="*/5"),
+    },
 }
 
 if REDIS_URL:
@@ -203,7 +246,11 @@ SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", default=False) else None
 )
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+# The container's health check asks over plain HTTP from inside (docker-compose.yml).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 
 LOGIN_URL = "admin:login"
 
@@ -229,4 +276,7 @@ LOGGING = {
         "django.server": {"handlers": [], "level": "CRITICAL", "propagate": False},
     },
 }
-DEFAULT_EXCEPTION_REPORTER_FILTER = "django.views.debug.SafeExceptionReporterFilter"
+# Error reports (mailed to ADMINS, or kept by any tool fed from Django's reporter) carry no POST value,
+# local variable, cookie, query string or identifying header (config/errors.py).
+DEFAULT_EXCEPTION_REPORTER = "config.errors.AnonymousExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "config.errors.AnonymousReporterFilter"

@@ -215,6 +215,10 @@ class AggregateSnapshot(models.Model):
     source_revisions = models.PositiveBigIntegerField(
         verbose_name=_("sum of response revisions when computed"), default=0
     )
+    # finished (completed or screened out) responses when computed: a new snapshot waits for k more
+    source_finished = models.PositiveIntegerField(
+        verbose_name=_("finished responses when computed"), default=0
+    )
     error = models.TextField(verbose_name=_("error"), blank=True)
 
     class Meta:

@@ -33,6 +33,8 @@ from surveys.models import Wave
 
 logger = logging.getLogger(__name__)
 
+FINISHED = (Response.Status.COMPLETED, Response.Status.SCREENED_OUT)
+
 KEEP_DONE = 3  # DONE snapshots kept per wave (the dashboard shows the latest)
 KEEP_FAILED = 3  # FAILED ones kept per wave, to see why refreshes failed
 STALE_AFTER = timedelta(minutes=5)  # no heartbeat for this long (it beats every few seconds): dead
@@ -54,6 +56,15 @@ class AggregationFailed(Exception):
     """The figures cannot be computed; the message is safe to show (it never holds an answer)."""
 
 
+class AggregationNotDue(Exception):
+    """Fewer than k responses finished since the figures shown: a new snapshot would let whoever
+    compares the two read those few respondents' answers off the differences."""
+
+    def __init__(self, k: int, waiting: int) -> None:
+        super().__init__(k, waiting)
+        self.k, self.waiting = k, waiting
+
+
 # -- requesting -------------------------------------------------------------------------------------
 
 
@@ -64,11 +75,36 @@ def aggregation_request(*, wave: Wave, user: AbstractBaseUser | None) -> Aggrega
     ``AggregationUnavailable`` when the broker cannot be reached: the new row is then FAILED, so the
     next request (or the beat) can try again at once.
     """
+    pending = snapshot_pending(wave)
+    if pending is not None:
+        return pending
+    finished, shown = finished_responses(wave)
+    k = wave.survey.small_cell_k
+    if not differencing_safe(finished, shown, k):
+        raise AggregationNotDue(k, finished - (shown or 0))
     with transaction.atomic(durable=True):
         snapshot, created = _snapshot_queue(wave=wave, user=user)
         if created:
             transaction.on_commit(lambda: _enqueue(snapshot.pk))
     return snapshot
+
+
+def finished_responses(wave: Wave) -> tuple[int, int | None]:
+    """(finished responses of the wave now, finished responses behind its latest DONE snapshot or None)."""
+    now = Response.objects.filter(wave=wave, status__in=FINISHED).count()
+    latest = snapshot_latest(wave)
+    return now, latest.source_finished if latest is not None else None
+
+
+def differencing_safe(finished: int, shown: int | None, k: int) -> bool:
+    """Whether a new snapshot may replace one computed from ``shown`` finished responses.
+
+    Two snapshots a few responses apart give those respondents' answers away by subtraction, however
+    the cells of each are suppressed. So figures move on only once at least k more responses have
+    finished (or some were deleted, which must not stay visible); the first snapshot is always due.
+    Answers saved by respondents still in progress ride along with those k.
+    """
+    return shown is None or finished < shown or finished - shown >= k
 
 
 def _snapshot_queue(*, wave: Wave, user: AbstractBaseUser | None) -> tuple[AggregateSnapshot, bool]:
@@ -169,8 +205,9 @@ def _compute(snapshot: AggregateSnapshot) -> Any:
     wave = snapshot.wave
     # measured before reading: a response saved meanwhile makes the next beat see a change
     count, revisions = wave_fingerprint(wave)
+    finished = Response.objects.filter(wave=wave, status__in=FINISHED).count()
     AggregateSnapshot.objects.filter(pk=snapshot.pk, status=AggregateSnapshot.Status.RUNNING).update(
-        source_count=count, source_revisions=revisions
+        source_count=count, source_revisions=revisions, source_finished=finished
     )
     previous = snapshot_latest(wave, with_state=True)
     spec = plan_spec(wave.survey)
@@ -251,37 +288,46 @@ def aggregation_due_waves(*, now: Any = None) -> list[Wave]:
 
     Open waves, and waves closed within the last day (for their final figures). A change is a new
     count(*) or sum(revision) of the wave's responses (one grouped query); a FAILED run counts as
-    finished, so a computation that fails on the same data is not retried every minute.
+    finished, so a computation that fails on the same data is not retried every minute. A wave is due
+    only once k more responses have finished since the figures shown (``differencing_safe``).
     """
     now = now or timezone.now()
     last = AggregateSnapshot.objects.filter(
         wave=OuterRef("pk"),
         status__in=(AggregateSnapshot.Status.DONE, AggregateSnapshot.Status.FAILED),
     ).order_by("-created_at")
+    last_done = AggregateSnapshot.objects.filter(
+        wave=OuterRef("pk"), status=AggregateSnapshot.Status.DONE
+    ).order_by("-computed_at")
     candidates = list(
         Wave.objects.filter(
             Q(status=Wave.Status.OPEN) | Q(status=Wave.Status.CLOSED, closed_at__gte=now - CLOSED_RECENTLY)
         )
         .exclude(pk__in=AggregateSnapshot.objects.filter(status__in=PENDING).values("wave"))
+        .select_related("survey")
         .annotate(
             last_count=Subquery(last.values("source_count")[:1]),
             last_revisions=Subquery(last.values("source_revisions")[:1]),
+            shown_finished=Subquery(last_done.values("source_finished")[:1]),
         )
         .order_by("pk")
     )
     fingerprints = {
-        row["wave"]: (row["count"], row["revisions"] or 0)
+        row["wave"]: (row["count"], row["revisions"] or 0, row["finished"])
         for row in Response.objects.filter(wave__in=[wave.pk for wave in candidates])
         .values("wave")
-        .annotate(count=Count("pk"), revisions=Sum("revision"))
+        .annotate(
+            count=Count("pk"), revisions=Sum("revision"), finished=Count("pk", filter=Q(status__in=FINISHED))
+        )
         .order_by()
     }
-    return [
-        wave
-        for wave in candidates
-        if wave.last_count is None  # type: ignore[attr-defined]
-        or fingerprints.get(wave.pk, (0, 0)) != (wave.last_count, wave.last_revisions)  # type: ignore[attr-defined]
-    ]
+    due = []
+    for wave in candidates:
+        count, revisions, finished = fingerprints.get(wave.pk, (0, 0, 0))
+        changed = wave.last_count is None or (count, revisions) != (wave.last_count, wave.last_revisions)  # type: ignore[attr-defined]
+        if changed and differencing_safe(finished, wave.shown_finished, wave.survey.small_cell_k):  # type: ignore[attr-defined]
+            due.append(wave)
+    return due
 
 
 def aggregate_open_waves() -> int:

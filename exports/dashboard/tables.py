@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from exports.dashboard.cells import (
     DASH,
@@ -76,7 +77,7 @@ def day_table(figures: Mapping[str, Any], fmt: Formatter) -> Table:
     table = Table(
         key="fieldwork-days",
         title=_("Responses by day"),
-        headers=[_("Day"), _("Started"), _("Completed")],
+        headers=[pgettext("calendar day, a table column", "Day"), _("Started"), _("Completed")],
         csv_header=["date", "started", "completed"],
     )
     for row in figures.get("by_day") or []:

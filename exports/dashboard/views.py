@@ -20,12 +20,12 @@ from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone
 from django.utils.timesince import timesince
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from exports.aggregation.selectors import snapshot_latest, snapshot_pending
-from exports.aggregation.services import AggregationUnavailable, aggregation_request
+from exports.aggregation.services import AggregationNotDue, AggregationUnavailable, aggregation_request
 from exports.dashboard.cells import file_stem, table_csv, tables_zip
 from exports.dashboard.page import DashboardPage, dashboard_page, label_language
 from exports.models import AggregateSnapshot
@@ -157,6 +157,15 @@ def refresh_view(request: HttpRequest, wave_id: int) -> HttpResponse:
         raise PermissionDenied
     try:
         aggregation_request(wave=wave, user=request.user)
+    except AggregationNotDue as not_due:
+        text = ngettext(
+            "%(waiting)d response has finished since these figures. They are refreshed once %(k)d have, so "
+            "that no one's answers can be read off the difference between two snapshots.",
+            "%(waiting)d responses have finished since these figures. They are refreshed once %(k)d have, "
+            "so that no one's answers can be read off the difference between two snapshots.",
+            not_due.waiting,
+        ) % {"waiting": not_due.waiting, "k": not_due.k}
+        messages.info(request, text)
     except AggregationUnavailable:
         latest = snapshot_latest(wave)
         if latest is not None:

@@ -107,12 +107,13 @@ def test_a_run_stores_figures_state_counts_and_the_time(
 
 def test_the_next_run_folds_onto_the_previous_snapshots_state(wave, fake, django_capture_on_commit_callbacks):
     request(wave, django_capture_on_commit_callbacks)
-    add_response(wave, {"gender": "x"})
+    for _ in range(wave.survey.small_cell_k):
+        add_response(wave, {"gender": "x"})
 
     latest = request(wave, django_capture_on_commit_callbacks)
 
     assert fake.calls[1]["previous_state"] == {"rows": 10, "folded_onto": None}
-    assert latest.state == {"rows": 11, "folded_onto": 10}
+    assert latest.state == {"rows": 10 + wave.survey.small_cell_k, "folded_onto": 10}
     assert selectors.snapshot_latest(wave) == latest
 
 
@@ -185,7 +186,11 @@ def test_progress_and_heartbeat_are_saved_while_computing(wave):
 
 
 def test_only_the_latest_few_done_snapshots_are_kept(wave, fake, django_capture_on_commit_callbacks):
-    made = [request(wave, django_capture_on_commit_callbacks) for _ in range(services.KEEP_DONE + 2)]
+    made = []
+    for _ in range(services.KEEP_DONE + 2):
+        made.append(request(wave, django_capture_on_commit_callbacks))
+        for _ in range(wave.survey.small_cell_k):  # enough new responses for the next snapshot
+            add_response(wave, {"gender": "f"})
 
     kept = list(AggregateSnapshot.objects.filter(wave=wave).order_by("created_at"))
 
@@ -237,11 +242,17 @@ def test_the_beat_picks_only_waves_that_changed(survey, fake, django_capture_on_
         request(wave, django_capture_on_commit_callbacks)
     draft = wave_create(questionnaire=survey.questionnaires.get(), name="Draft")
     add_response(draft, {"gender": "m"})
-    add_response(grown, {"gender": "m"})
+    for _ in range(survey.small_cell_k):  # k more finished responses: new figures may be shown
+        add_response(grown, {"gender": "m"})
     response = edited.responses.get()
     Response.objects.filter(pk=response.pk).update(revision=response.revision + 1)  # a page saved again
 
-    assert {wave.pk for wave in aggregation_due_waves()} == {grown.pk, edited.pk, never.pk}
+    # edited changed, but fewer than k responses finished since its figures (differencing_safe)
+    assert {wave.pk for wave in aggregation_due_waves()} == {grown.pk, never.pk}
+    for _ in range(survey.small_cell_k - 1):
+        add_response(edited, {"gender": "m"})
+    assert edited.pk not in {wave.pk for wave in aggregation_due_waves()}
+    add_response(edited, {"gender": "f"})
 
     with django_capture_on_commit_callbacks(execute=True):
         assert aggregate_open_waves() == 3
@@ -265,7 +276,8 @@ def test_the_beat_skips_pending_and_failed_on_the_same_data_but_not_a_just_close
     assert request(failing, django_capture_on_commit_callbacks).status == "failed"
     fake.error = None
     request(closing, django_capture_on_commit_callbacks)
-    add_response(closing, {"gender": "m"})  # the last answer, just before the wave closed
+    for _ in range(survey.small_cell_k):  # the last answers, just before the wave closed
+        add_response(closing, {"gender": "m"})
     wave_close(wave=closing)
     wave_close(wave=closed_long_ago)
     type(closed_long_ago).objects.filter(pk=closed_long_ago.pk).update(
@@ -339,3 +351,22 @@ def test_a_real_worker_computes_the_snapshot(celery_worker_process):
     assert cells["f"]["count"] == 7 and cells["m"]["count"] == 6
     assert cells["x"] == {"count": None, "share": None, "suppressed": True}
     assert gender["no_answer"]["suppressed"] and snapshot.state  # raw counts kept for folding
+
+
+def test_new_figures_wait_for_k_more_finished_responses_so_two_snapshots_cannot_be_differenced(
+    wave, fake, django_capture_on_commit_callbacks
+):
+    k = wave.survey.small_cell_k
+    assert services.differencing_safe(3, None, k)  # the first snapshot
+    assert not services.differencing_safe(10 + k - 1, 10, k)
+    assert services.differencing_safe(10 + k, 10, k)
+    assert services.differencing_safe(9, 10, k)  # a response was deleted: it must not stay shown
+
+    first = request(wave, django_capture_on_commit_callbacks)
+    add_response(wave, {"gender": "f"})
+    with pytest.raises(services.AggregationNotDue) as not_due:
+        aggregation_request(wave=wave, user=None)
+
+    assert (not_due.value.k, not_due.value.waiting) == (k, 1)
+    assert first.source_finished == Response.objects.filter(wave=wave, status="completed").count() - 1
+    assert selectors.snapshot_latest(wave) == first and selectors.snapshot_pending(wave) is None

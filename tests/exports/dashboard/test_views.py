@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from exports.models import AggregateSnapshot
+from tests.exports.builders import add_response
 from tests.exports.dashboard.conftest import VIEW, make_researcher, make_snapshot, urls
 from tests.exports.dashboard_fixtures import FORMULA, HOSTILE, K, figures, large_figures
 from tests.factories import GroupFactory
@@ -305,9 +306,15 @@ def test_unknown_table_and_missing_snapshot_are_404(researcher_client, wave):
 # -- refresh and progress ------------------------------------------------------------------------------
 
 
+def _finish_responses(wave, count):
+    for _ in range(count):
+        add_response(wave, {})
+
+
 def test_refresh_queues_a_snapshot_and_the_page_follows_its_progress(
     researcher_client, wave, snapshot, django_capture_on_commit_callbacks
 ):
+    _finish_responses(wave, wave.survey.small_cell_k)  # enough new responses for new figures
     # when
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = researcher_client.post(urls(wave)["refresh"])
@@ -324,6 +331,20 @@ def test_refresh_queues_a_snapshot_and_the_page_follows_its_progress(
     assert "admin/volna/progress.js" in content and '<meta http-equiv="refresh"' in content
     assert 'value="Refresh now"' not in content
     assert 'data-table="frequencies:gender"' in content  # the last figures stay shown meanwhile
+
+
+def test_refresh_waits_until_k_more_responses_have_finished(
+    researcher_client, wave, snapshot, django_capture_on_commit_callbacks
+):
+    _finish_responses(wave, wave.survey.small_cell_k - 1)
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = researcher_client.post(urls(wave)["refresh"], follow=True)
+
+    assert not callbacks and not AggregateSnapshot.objects.filter(wave=wave, status="queued").exists()
+    assert "4 responses have finished since these figures. They are refreshed once 5 have" in page_text(
+        response
+    )
 
 
 def test_second_refresh_joins_the_pending_snapshot(
@@ -517,6 +538,7 @@ def broker_down():
 def test_refresh_with_an_unreachable_broker_says_so_and_keeps_the_figures(team, wave, broker_down):
     """The real path: the task cannot be sent after commit, the service raises, the page explains."""
     make_snapshot(wave)
+    _finish_responses(wave, wave.survey.small_cell_k)
     client = make_researcher("anna", team)
 
     response = client.post(urls(wave)["refresh"], follow=True)

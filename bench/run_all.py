@@ -12,10 +12,12 @@ import time
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
-# (script, what it measures); later benchmarks (export, aggregation) are added here
+# (script, what it measures)
 BENCHMARKS = (
     ("page_weight.py", "page weight: HTML + CSS + JS compressed, no fonts, no other origin"),
     ("submit.py", "page submit and page render against a bare insert, gunicorn + PostgreSQL"),
+    ("export.py", "CSV, SPSS and Stata exports of 1,000,000 responses against COPY"),
+    ("aggregate.py", "aggregation of 1,000,000 responses and a fold of 10,000 against COPY"),
 )
 LIMIT_SECONDS = 30 * 60  # a benchmark that runs longer than this is stuck
 

@@ -19,16 +19,19 @@ from typing import Any
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.html import escape, json_script
+from django.utils.safestring import mark_safe
 
 TEMPLATE = "respondents/page.html"
+# Placeholders hold "<", so no escaped text (a title, a translation) can ever contain one; they are
+# marked safe so that the template inserts them as they are.
 HOLES = {
-    "csrf_token": "volna-frame-hole-csrf",
-    "response_ref": "volna-frame-hole-ref",
-    "shown_value": "volna-frame-hole-shown",
-    "logic_script": "volna-frame-hole-logic",
-    "page_html": "volna-frame-hole-page",
+    "csrf_token": mark_safe("<volna-frame-hole-csrf>"),
+    "response_ref": mark_safe("<volna-frame-hole-ref>"),
+    "shown_value": mark_safe("<volna-frame-hole-shown>"),
+    "logic_script": mark_safe("<volna-frame-hole-logic>"),
+    "page_html": mark_safe("<volna-frame-hole-page>"),
 }
-_SPLIT = re.compile("(" + "|".join(HOLES.values()) + ")")
+_SPLIT = re.compile("(" + "|".join(map(re.escape, HOLES.values())) + ")")
 _frames: dict[tuple[Any, ...], list[str]] = {}
 FRAMES_MAX = 512
 

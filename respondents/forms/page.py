@@ -207,11 +207,21 @@ class PageForm(forms.Form):
             for unit in self.units
             if unit.item is None and unit.question.get("other_name") and not chose_other(typed.get(unit.name))
         }
-        self._values = {
-            name: typed[name] if name in context and typed.get(name) not in EMPTY else None
-            for name in relevant
-            if name not in unchosen_others
-        }
+        # without JavaScript, a question made relevant by an answer on this page was not displayed:
+        # left empty, it was not seen (unless the browser says it showed it)
+        unit_of = {unit.name: unit.name for unit in self.units}
+        unit_of.update(
+            {unit.question["other_name"]: unit.name for unit in self.units if unit.question.get("other_name")}
+        )
+        displayed = self.posted_shown
+        self._values = {}
+        for name in relevant:
+            value = typed[name] if name in context and typed.get(name) not in EMPTY else None
+            if name in unchosen_others:
+                continue
+            if value is None and displayed is not None and unit_of.get(name, name) not in displayed:
+                continue
+            self._values[name] = value
         return cleaned
 
     def _repeated_single_values(self) -> list[str]:
@@ -243,7 +253,7 @@ class PageForm(forms.Form):
                 names.add(unit.name)
                 if unit.question.get("other_name"):
                     names.add(unit.question["other_name"])
-        return names
+        return names & set(self.fields)  # a question of a type this version does not know asks nothing
 
     def _check_unit(self, unit: Unit, typed: dict[str, Any], context: dict[str, Any]) -> None:
         question = unit.question
@@ -279,7 +289,8 @@ class PageForm(forms.Form):
     def _answers_without_errors(self) -> dict[str, Any]:
         if self._errors is None:
             self.full_clean()
-        return {name: value for name, value in self._values.items() if name not in self._errors}
+        # a field in error counts as shown and unanswered (None): its value is not kept
+        return {name: None if name in self._errors else value for name, value in self._values.items()}
 
     def newly_shown(self) -> list[str]:
         """After ``is_valid()``: units relevant now that the browser did not show (no JavaScript ran)."""

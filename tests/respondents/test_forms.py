@@ -84,6 +84,23 @@ def test_every_question_type_gives_its_typed_value(snapshot):
     assert form.newly_shown() == []
 
 
+def test_without_javascript_an_empty_question_the_browser_did_not_display_is_not_stored(snapshot):
+    shown = ",".join(name for name in EVERYTHING_SHOWN.split(",") if name != "why_yes")
+    form = submit(snapshot, {"consent": "yes", "volna_action": "back"}, drop=("why_yes",), shown=shown)
+
+    assert form.newly_shown() == ["why_yes"]
+    partial = form.partial_answers()
+    assert "why_yes" not in partial  # not seen: "not shown", not "no answer"
+    assert partial["consent"] == "yes"
+
+
+def test_a_required_question_left_empty_on_back_is_stored_as_none(snapshot):
+    form = submit(snapshot, {"volna_action": "back"}, drop=("grid_a",))
+
+    assert not form.is_valid()
+    assert form.partial_answers()["grid_a"] is None
+
+
 def test_shown_questions_left_empty_are_kept_as_none(snapshot):
     """None means "shown, not answered"; a question never shown has no key at all."""
     form = submit(
@@ -231,7 +248,7 @@ def test_an_unknown_choice_code_is_a_field_error(snapshot, field, value):
     assert errors_of(form) == {
         field: ["Select a valid choice. That choice is not one of the available choices."]
     }
-    assert field not in form.partial_answers()
+    assert form.partial_answers()[field] is None  # shown, and nothing valid kept
 
 
 def test_an_unknown_choice_code_gets_a_translated_message_that_does_not_echo_it(snapshot):
@@ -328,8 +345,7 @@ def test_partial_answers_keep_what_validated(snapshot):
 
     assert not form.is_valid()
     partial = form.partial_answers()
-    assert "children" not in partial
-    assert "height" not in partial
+    assert partial["children"] is None and partial["height"] is None  # shown; the invalid values not kept
     assert partial["consent"] == "yes"
     assert partial["rank"] == ["neutral", "agree", "disagree"]
 

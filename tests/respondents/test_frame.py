@@ -49,7 +49,7 @@ def _values(form, ref="signed:ref<&>"):
 
 
 @pytest.mark.parametrize(
-    "answers", [{}, {"age": 20, "consent": "yes", "comment": "volna-frame-hole-csrf </b>"}]
+    "answers", [{}, {"age": 20, "consent": "yes", "comment": "<volna-frame-hole-csrf> </b>"}]
 )
 def test_a_framed_page_is_the_rendered_page(snapshot, english, answers):
     form = page_form(snapshot, answers=answers)
@@ -61,7 +61,17 @@ def test_a_framed_page_is_the_rendered_page(snapshot, english, answers):
 
     assert CSRF.sub("", framed) == CSRF.sub("", rendered)
     assert len(CSRF.findall(framed)) == 1
-    assert "volna-frame-hole" not in framed.replace("volna-frame-hole-csrf &lt;/b&gt;", "")
+    assert "<volna-frame-hole" not in framed  # the typed look-alike is escaped, the holes filled
+
+
+def test_a_title_holding_a_placeholder_is_shown_as_text_not_filled_in(snapshot, english):
+    form = page_form(snapshot)
+    request = RequestFactory().get("/s/w/page/")
+
+    framed = frame.render_framed(request, _context(section_title="<volna-frame-hole-page>"), _values(form))
+
+    assert "&lt;volna-frame-hole-page&gt;" in framed
+    assert framed.count('data-volna-question="consent"') == 1  # the questions once, where they belong
 
 
 def test_the_frame_is_rendered_once_and_each_request_gets_its_own_values(snapshot, english, template_renders):

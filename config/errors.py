@@ -91,7 +91,17 @@ class AnonymousExceptionReporter(ExceptionReporter):
         if request is None or not self.filter.is_active(request):
             return data
         hidden = self.filter.cleansed_substitute
+        # an exception's message can quote what was typed ("invalid literal for int(): '…'") or a
+        # database row ("Failing row contains (…, answers, …)"): only its class is reported
+        if self.exc_type is not None:
+            data["exception_value"] = f"{self.exc_type.__name__} (message hidden)"
+            data["exception_notes"] = ""
+        for frame in data.get("frames", []):
+            cause = frame.get("exc_cause")
+            if cause is not None:  # "The above exception (…) was the direct cause": its message too
+                frame["exc_cause"] = f"{type(cause).__name__} (message hidden)"
         data["request_GET_items"] = [(name, hidden) for name in request.GET]
+        data["request_FILES_items"] = [(name, hidden) for name in request.FILES]
         data["request_insecure_uri"] = redact(data.get("request_insecure_uri", ""))
         # the templates read these from the request object: give them a reduced copy
         data["request"] = SimpleNamespace(

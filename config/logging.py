@@ -31,3 +31,33 @@ class RedactFilter(logging.Filter):
         if cleaned != message:
             record.msg, record.args = cleaned, None
         return True
+
+
+_TRACEBACK_HEADERS = (
+    "Traceback (most recent call last):",
+    "During handling of the above exception, another exception occurred:",
+    "The above exception was the direct cause of the following exception:",
+)
+_EXCEPTION_NAME = re.compile(r"[A-Za-z_][\w.]*(?=:|$)")
+
+
+def hide_exception_messages(formatted: str) -> str:
+    """A formatted traceback with every exception's message replaced: the frames (file, line, code)
+    stay, but "ValueError: invalid literal for int(): '<what was typed>'" or a database error's
+    "DETAIL: Failing row contains (…)" does not. Lines at the left margin that are not traceback
+    headers are exception lines (or the continuation of a message)."""
+    lines = []
+    for line in formatted.splitlines():
+        if not line or line[0].isspace() or line in _TRACEBACK_HEADERS:
+            lines.append(line)
+            continue
+        name = _EXCEPTION_NAME.match(line)
+        lines.append(f"{name.group(0)} (message hidden)" if name else "(message hidden)")
+    return "\n".join(lines)
+
+
+class AnonymousFormatter(logging.Formatter):
+    """Log lines as usual; exception messages left out of tracebacks (they can quote answers)."""
+
+    def formatException(self, ei) -> str:
+        return hide_exception_messages(super().formatException(ei))

@@ -266,7 +266,13 @@ VOLNA_WAVE_CACHE_SECONDS = env.float("VOLNA_WAVE_CACHE_SECONDS", default=5.0)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {
+            # in production, tracebacks in the log name each exception but not its message
+            "()": "logging.Formatter" if DEBUG else "config.logging.AnonymousFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        }
+    },
     "filters": {"redact": {"()": "config.logging.RedactFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},

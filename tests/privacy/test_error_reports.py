@@ -16,6 +16,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 from django.utils.log import AdminEmailHandler
+from django.utils.module_loading import import_string
 
 from surveys.services import questionnaire_publish, wave_create, wave_open
 from tests.factories import QuestionFactory, SectionFactory
@@ -48,7 +49,8 @@ def reports(settings):
     log = io.StringIO()
     # the project's own console handler, formatter and filters (config/settings.py LOGGING)
     console = logging.StreamHandler(log)
-    console.setFormatter(logging.Formatter(settings.LOGGING["formatters"]["plain"]["format"]))
+    plain = settings.LOGGING["formatters"]["plain"]
+    console.setFormatter(import_string(plain["()"])(plain["format"]))
     for handler in logger.handlers:
         for log_filter in handler.filters:
             console.addFilter(log_filter)
@@ -62,11 +64,12 @@ def reports(settings):
 
 
 def _fail_while_saving(monkeypatch) -> None:
-    """The page's UPDATE fails (a bug, a constraint): the saving service's frames hold the answers."""
+    """The page's UPDATE fails (a bug, a constraint): the saving service's frames hold the answers,
+    and the error's message quotes the row, as PostgreSQL's "Failing row contains (…)" does."""
     from respondents import statements
 
     def broken(response, seen_revision, **kwargs):
-        raise RuntimeError("the page could not be saved")
+        raise RuntimeError(f"Failing row contains ({response.pk}, {response.answers})")
 
     monkeypatch.setattr(statements, "response_save_if_unchanged", broken)
 
@@ -92,7 +95,8 @@ def test_a_500_on_a_respondent_page_reports_no_answer_and_no_identity(text_wave,
     report = mail.outbox[0]
     html = report.alternatives[0][0] if report.alternatives else ""
     text = "\n".join([report.subject, report.body, html, reports.getvalue()])
-    assert "RuntimeError" in text and "the page could not be saved" in text  # a report was written
+    assert "RuntimeError (message hidden)" in text  # a report was written, naming the exception
+    # the message quoted the row's answers: the canary answer below must not be found anywhere
     assert "story" in report.body  # which field was posted may be seen, not what it held
     secrets = ["canary-answer-5b1e", "detained", CANARY_IP, "canary-agent-5b1e", "canary-referrer.example"]
     secrets += [morsel.value for morsel in client.cookies.values()]  # CSRF token, response cookie

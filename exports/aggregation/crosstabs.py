@@ -1,29 +1,64 @@
 """Cross-tabs of every select question by each breakdown, and before/after pairs built from them.
 
 Shares are column shares (of the respondents shown the question with that breakdown code), with a
-95% Wilson interval. Suppression runs on the whole table (``suppression.suppress_table``): column bases
-first, then the cells. A row adds up to the question's count for that code (shown in its frequency
-table) and the column bases to its base, less those who did not answer the breakdown; a select_one
-column adds up to its base, less the question's "no answer" in that column (not shown here). So rows
-and bases get complementary suppression when fewer than k respondents are left out, columns when the
-question has fewer than k "no answer": a remainder of k or more unknown people hides a cell as well
-as "< k" does. Pairs reuse the suppressed cells of the questions and cross-tabs, so a count hidden in
-one place is hidden wherever it appears.
+95% Wilson interval. Suppression runs on the whole table: column bases first, then the cells.
+
+- The column bases are at most the breakdown's own counts (equal when the question is shown to all
+  who answered the breakdown), which its frequency table shows or hides: a base shown here would give
+  a count hidden there back (or bound it) by subtraction. So the bases start from the mask of the
+  breakdown's frequency table (the same ``suppress_distribution`` as ``figures.question``), or-ed with
+  their own "< k", then get complementary suppression when they add up.
+- When a column's base is hidden, its non-zero cells are hidden, and the shares and intervals of its
+  zeros too: a zero's interval (upper bound z²/(n+z²)) or share would give the base back.
+- Whether a line adds up is decided line by line, from the remainder a reader cannot see: a row adds
+  up to the question's count for that code (shown in its frequency table) less those with that code
+  who did not answer the breakdown; a select_one column to its base less the question's "no answer"
+  in that column; the bases to the question's base less those who did not answer the breakdown. A
+  line gets complementary suppression when its remainder is under k: a remainder of k or more unknown
+  people hides a cell as well as "< k" does.
+- The cross-tabs of two breakdowns by each other (a by b, b by a) count the same people: each one's
+  hidden cells are hidden in the other, and both are suppressed again until neither changes.
+
+Pairs reuse the suppressed cells of the questions and cross-tabs, so a count hidden in one place is
+hidden wherever it appears.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from exports.aggregation.catalogue import Catalogue, SelectVariable, code_labels, row_codes
 from exports.aggregation.spec import AnalysisSpec
 from exports.aggregation.stats import wilson_interval
-from exports.aggregation.suppression import cell, suppress_distribution, suppress_table
+from exports.aggregation.suppression import cell, complementary, is_small, primary, suppress_distribution
 from exports.aggregation.tally import Kind
 from exports.aggregation.totals import Totals
 
 Cell = dict[str, Any]
+Mask = list[list[bool]]
+
+
+@dataclass
+class _Layout:
+    """A cross-tab's counts and suppression, before it is written out."""
+
+    question: SelectVariable
+    breakdown: SelectVariable
+    row_list: list[str]
+    columns: list[str]
+    table: list[list[int]]
+    bases: list[int]
+    base_hidden: list[bool]
+    rows_add_up: list[bool]
+    columns_add_up: list[bool]
+    mask: Mask
+
+    def hidden(self, row: str, column: str) -> bool:
+        if row not in self.row_list or column not in self.columns:
+            return False
+        return self.mask[self.row_list.index(row)][self.columns.index(column)]
 
 
 def _column_bases(
@@ -38,9 +73,93 @@ def _column_bases(
     ]
 
 
-def _crossed_cell(count: int, base: int, hidden: bool) -> Cell:
+def _frequency_mask(variable: SelectVariable, totals: Totals, k: int) -> dict[str, bool]:
+    """{code: hidden} in ``variable``'s own frequency table, suppressed as ``figures.question`` does."""
+    given = totals.codes(variable.name, Kind.CODE)
+    codes = row_codes(variable, list(given))
+    counts = [*(given.get(code, 0) for code in codes), totals.count(variable.name, Kind.NO_ANSWER)]
+    mask = primary(counts, k) if variable.multiple else suppress_distribution(counts, k)
+    return dict(zip(codes, mask, strict=False))  # the last flag is "no answer"
+
+
+def _suppress_lines(
+    table: Sequence[Sequence[int]],
+    k: int,
+    hidden: Sequence[Sequence[bool]],
+    rows_add_up: Sequence[bool],
+    columns_add_up: Sequence[bool],
+) -> Mask:
+    """``suppression.suppress_table`` with a flag per row and per column: whether that line adds up."""
+    mask = [
+        [is_small(count, k) or hidden[r][c] for c, count in enumerate(row)] for r, row in enumerate(table)
+    ]
+    changed = True
+    while changed:
+        changed = False
+        for r, row in enumerate(table):
+            if rows_add_up[r]:
+                new = complementary(row, mask[r], k)
+                changed |= new != mask[r]
+                mask[r] = new
+        for c, adds_up in enumerate(columns_add_up):
+            if not adds_up:
+                continue
+            new = complementary([row[c] for row in table], [flags[c] for flags in mask], k)
+            for r, flag in enumerate(new):
+                changed |= flag != mask[r][c]
+                mask[r][c] = flag
+    return mask
+
+
+def _layout(question: SelectVariable, breakdown: SelectVariable, totals: Totals, k: int) -> _Layout:
+    counts = totals.crossed.get((breakdown.name, question.name), {})
+    row_list = row_codes(question, list(totals.codes(question.name, Kind.CODE)))
+    columns = row_codes(breakdown, list({column for _kind, _code, column in counts}))
+    bases = _column_bases(question, counts, row_list, columns)
+    table = [[counts.get((Kind.CODE, code, column), 0) for column in columns] for code in row_list]
+    # what each line leaves out (those who did not answer the breakdown, the question's "no answer"):
+    # a total with a hidden remainder of k or more people gives nothing away by subtraction
+    left_out = sum(totals.select_base_by_cell(question).values()) - sum(bases)
+    rows_add_up = [
+        totals.count(question.name, Kind.CODE, code) - sum(row) < k
+        for code, row in zip(row_list, table, strict=True)
+    ]
+    columns_add_up = [
+        not question.multiple and counts.get((Kind.NO_ANSWER, None, column), 0) < k for column in columns
+    ]
+    frequency = _frequency_mask(breakdown, totals, k)
+    base_hidden = [
+        is_small(base, k) or frequency.get(column, False) for column, base in zip(columns, bases, strict=True)
+    ]
+    if left_out < k:
+        base_hidden = complementary(bases, base_hidden, k)
+    forced = [[base_hidden[c] and count > 0 for c, count in enumerate(row)] for row in table]
+    mask = _suppress_lines(table, k, forced, rows_add_up, columns_add_up)
+    return _Layout(
+        question, breakdown, row_list, columns, table, bases, base_hidden, rows_add_up, columns_add_up, mask
+    )
+
+
+def _agree(first: _Layout, second: _Layout, k: int) -> None:
+    """Hide in each of two transposed cross-tabs what the other hides, until neither changes."""
+    changed = True
+    while changed:
+        changed = False
+        for this, other in ((first, second), (second, first)):
+            hidden = [
+                [this.mask[r][c] or other.hidden(column, row) for c, column in enumerate(this.columns)]
+                for r, row in enumerate(this.row_list)
+            ]
+            new = _suppress_lines(this.table, k, hidden, this.rows_add_up, this.columns_add_up)
+            changed |= new != this.mask
+            this.mask = new
+
+
+def _crossed_cell(count: int, base: int, hidden: bool, base_hidden: bool) -> Cell:
     if hidden:
         return {"count": None, "share": None, "suppressed": True, "ci": None}
+    if base_hidden:  # a zero (the others are hidden): its share and interval would give the base
+        return {"count": count, "share": None, "suppressed": False, "ci": None}
     interval = wilson_interval(count, base)
     return {
         "count": count,
@@ -50,22 +169,13 @@ def _crossed_cell(count: int, base: int, hidden: bool) -> Cell:
     }
 
 
-def crosstab(
-    question: SelectVariable, breakdown: SelectVariable, totals: Totals, languages: Sequence[str], k: int
-) -> dict[str, Any]:
-    counts = totals.crossed.get((breakdown.name, question.name), {})
-    row_list = row_codes(question, list(totals.codes(question.name, Kind.CODE)))
-    columns = row_codes(breakdown, list({column for _kind, _code, column in counts}))
-    bases = _column_bases(question, counts, row_list, columns)
-    table = [[counts.get((Kind.CODE, code, column), 0) for column in columns] for code in row_list]
-    # rows and bases leave out those who did not answer the breakdown, columns the question's "no
-    # answer": a total with a hidden remainder of k or more people gives nothing away by subtraction
-    left_out = sum(totals.select_base_by_cell(question).values()) - sum(bases)
-    rows_add_up = left_out < k
-    columns_add_up = not question.multiple and totals.count(question.name, Kind.NO_ANSWER) < k
-    base_hidden = suppress_distribution(bases, k, adds_up=rows_add_up)
-    forced = [[base_hidden[c] and count > 0 for c, count in enumerate(row)] for row in table]
-    mask = suppress_table(table, k, hidden=forced, rows_add_up=rows_add_up, columns_add_up=columns_add_up)
+def _written(layout: _Layout, languages: Sequence[str]) -> dict[str, Any]:
+    question, breakdown, bases, base_hidden = (
+        layout.question,
+        layout.breakdown,
+        layout.bases,
+        layout.base_hidden,
+    )
     base_total = sum(bases)
     return {
         "row": question.name,
@@ -78,32 +188,46 @@ def crosstab(
                 "label": code_labels(breakdown, column, languages),
                 "base": cell(base, base_total, hidden),
             }
-            for column, base, hidden in zip(columns, bases, base_hidden, strict=True)
+            for column, base, hidden in zip(layout.columns, bases, base_hidden, strict=True)
         ],
         "rows": [
             {
                 "code": code,
                 "label": code_labels(question, code, languages),
-                "cells": [_crossed_cell(count, bases[c], mask[r][c]) for c, count in enumerate(table[r])],
+                "cells": [
+                    _crossed_cell(count, bases[c], layout.mask[r][c], base_hidden[c])
+                    for c, count in enumerate(layout.table[r])
+                ],
             }
-            for r, code in enumerate(row_list)
+            for r, code in enumerate(layout.row_list)
         ],
     }
+
+
+def crosstab(
+    question: SelectVariable, breakdown: SelectVariable, totals: Totals, languages: Sequence[str], k: int
+) -> dict[str, Any]:
+    """One cross-tab by itself (``crosstabs`` also makes transposed ones agree)."""
+    return _written(_layout(question, breakdown, totals, k), languages)
 
 
 def crosstabs(
     totals: Totals, catalogue: Catalogue, breakdowns: Sequence[str], languages: Sequence[str], k: int
 ) -> list[dict[str, Any]]:
     """Every select question (but the breakdown itself) by each breakdown, breakdown by breakdown."""
-    tables = []
+    layouts: dict[tuple[str, str], _Layout] = {}
     for name in breakdowns:
         breakdown = catalogue.select(name)
         if breakdown is None:
             continue
         for question in catalogue.selects:
             if question.name != name:
-                tables.append(crosstab(question, breakdown, totals, languages, k))
-    return tables
+                layouts[(question.name, name)] = _layout(question, breakdown, totals, k)
+    for (row, column), layout in layouts.items():
+        transposed = layouts.get((column, row))
+        if transposed is not None and row < column:
+            _agree(layout, transposed, k)
+    return [_written(layout, languages) for layout in layouts.values()]
 
 
 # -- before/after pairs ---------------------------------------------------------------------------

@@ -19,7 +19,9 @@ Definitions the contract leaves open:
   ``suppressed`` true. ``no_answer`` counts answers that are null or not a number.
 - ``weights``: raking on the plan's margins (``exports.aggregation.weights``), null without margins
   or when a margin names anything but a select_one question of this version (or more than two
-  variables); nothing is trimmed. Weighted shares are given for the questions' rows and benchmarks.
+  variables); nothing is trimmed. Weighted shares are given for the questions' rows and benchmarks,
+  only when every weight class has k or more respondents (``Weights.shown``): else ``weights`` says
+  ``shown`` false with the reason, and every weighted share is null.
 - breakdowns that are not select_one questions (or matrix items) of this version, and pairs or
   benchmarks naming a question this version lacks, are left out: a plan belongs to a survey, whose
   waves may use different versions.
@@ -36,7 +38,7 @@ from exports.aggregation.catalogue import Catalogue, NumberVariable, SelectVaria
 from exports.aggregation.crosstabs import crosstabs, pairs
 from exports.aggregation.spec import AnalysisSpec, Margin
 from exports.aggregation.stats import summary
-from exports.aggregation.suppression import cell, is_small, primary, suppress_distribution
+from exports.aggregation.suppression import cell, is_small, primary, suppress_distribution, suppress_ticks
 from exports.aggregation.tally import COMPLETED_ON, STARTED, TRAIL_VARIABLE, Kind, status_variable
 from exports.aggregation.totals import Totals, cell_counts, weighted_total
 from exports.aggregation.weights import Weights, rake
@@ -145,7 +147,8 @@ def question(
     counts = [given.get(code, 0) for code in codes]
     if variable.multiple:
         base = totals.count(variable.name, Kind.SHOWN)
-        mask = primary([*counts, no_answer], k)
+        hidden, no_answer_hidden = suppress_ticks(counts, base, no_answer, k)
+        mask = [*hidden, no_answer_hidden]
     else:
         base = sum(counts) + no_answer
         mask = suppress_distribution([*counts, no_answer], k)
@@ -222,7 +225,8 @@ def build_figures(
     work = fieldwork(totals, catalogue, meta.languages, k)
     n_all = work["n"]["all"]
     weights = raking(totals, usable_margins(catalogue, spec.margins))
-    questions = {v.name: question(v, totals, weights, meta, n_all, k) for v in catalogue.selects}
+    shown = weights if weights is not None and weights.shown(k) else None
+    questions = {v.name: question(v, totals, shown, meta, n_all, k) for v in catalogue.selects}
     tables = crosstabs(totals, catalogue, breakdowns, meta.languages, k)
     return {
         "version": FIGURES_VERSION,
@@ -234,7 +238,7 @@ def build_figures(
         "computed_at": meta.computed_at.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         **work,
         "median_minutes": None,  # no timestamps are stored (docs/decisions.md)
-        "weights": weights.describe() if weights else None,
+        "weights": weights.describe(k) if weights else None,
         "questions": list(questions.values()),
         "numbers": [number(variable, totals, n_all, k) for variable in catalogue.numbers],
         "crosstabs": tables,

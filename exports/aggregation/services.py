@@ -205,9 +205,8 @@ def _compute(snapshot: AggregateSnapshot) -> Any:
     wave = snapshot.wave
     # measured before reading: a response saved meanwhile makes the next beat see a change
     count, revisions = wave_fingerprint(wave)
-    finished = Response.objects.filter(wave=wave, status__in=FINISHED).count()
     AggregateSnapshot.objects.filter(pk=snapshot.pk, status=AggregateSnapshot.Status.RUNNING).update(
-        source_count=count, source_revisions=revisions, source_finished=finished
+        source_count=count, source_revisions=revisions
     )
     previous = snapshot_latest(wave, with_state=True)
     spec = plan_spec(wave.survey)
@@ -226,12 +225,20 @@ def _finish(snapshot: AggregateSnapshot, result: Any) -> None:
         figures=result.figures,
         state=result.state,
         responses=result.responses,
+        # the finished responses the figures hold (not a count taken before reading: responses that
+        # finished meanwhile are in the figures, and the next snapshot waits for k more than these)
+        source_finished=_finished_in(result.figures),
         progress=100,
         computed_at=now,
         heartbeat_at=now,
     )
     if finished != 1:  # the reconciler gave up on this run meanwhile; a newer one will follow
         logger.warning("aggregate snapshot %s finished after it was given up", snapshot.pk)
+
+
+def _finished_in(figures: dict[str, Any]) -> int:
+    totals = figures.get("n") or {}
+    return int(totals.get("completed") or 0) + int(totals.get("screened_out") or 0)
 
 
 def _requeue(snapshot: AggregateSnapshot) -> None:

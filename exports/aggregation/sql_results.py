@@ -184,7 +184,10 @@ def plain_numbers(joined: str) -> Any:
         return None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # a text it cannot read: checked below
-        parsed = np.fromstring(joined, dtype=float, sep="\n")
+        try:
+            parsed = np.fromstring(joined, dtype=float, sep="\n")
+        except ValueError:  # newer numpy raises on a text such as "10-20" or "1.2.3" instead of stopping
+            return None
     if len(parsed) != joined.count("\n") + 1 or not np.isfinite(parsed).all():
         return None
     return parsed + 0.0  # no negative zero

@@ -14,8 +14,13 @@ to exactly their number (all ones) or to their number times k−1 (all k−1) ar
 *smallest* cell loses the least information. Cells are never "unhidden" again, so applying the rule
 to rows and columns in turn until nothing changes (``suppress_table``) ends.
 
-A select_multiple distribution does not add up to its base (a respondent ticks several codes), so
-subtraction recovers nothing and primary suppression alone applies. A cross-tab row adds up to the
+A select_multiple question's codes do not add up to its base (a respondent ticks several codes), but
+each code is a distribution of its own: ticked, not ticked and "no answer" add up to the base. "Not
+ticked" is never shown, yet base − no answer − count gives it away, so it counts as a hidden cell
+when it is 1 to k−1 (base 40, no answer 0, 38 ticked: 2 did not tick); ``suppress_ticks`` applies
+complementary suppression to each code's three cells. "No answer" is shown once for the question, so
+when one code needs it hidden it is hidden for every code, and the codes are gone over again until
+nothing changes. A cross-tab row adds up to the
 question's count for that code, and its column bases to the question's base, *less the respondents
 who did not answer the breakdown*, who are in no column; a select_one column adds up to its base less
 the question's "no answer" in that column, which the cross-tab does not show. Such a total hides a
@@ -85,6 +90,29 @@ def suppress_distribution(counts: Sequence[int], k: int, *, adds_up: bool = True
     """Suppressed flags for one distribution (``adds_up``: its total is shown, so complementary too)."""
     mask = primary(counts, k)
     return complementary(counts, mask, k) if adds_up else mask
+
+
+def suppress_ticks(counts: Sequence[int], base: int, no_answer: int, k: int) -> tuple[list[bool], bool]:
+    """Suppressed flags of a select_multiple question's codes, and of its "no answer".
+
+    Each code's ticked, not ticked (base − no answer − count, never shown) and "no answer" add up to the
+    base. Once a cell of the three is hidden, "not ticked" is one more unknown (it is not shown), so a
+    reader who cannot subtract it is left with two unknowns; ``complementary`` hides the smaller of
+    count and "no answer" when that is not enough (a lone hidden cell, or hidden cells all 1 or all k−1).
+    """
+    hidden = primary(counts, k)
+    no_answer_hidden = is_small(no_answer, k)
+    changed = True
+    while changed:
+        changed = False
+        for index, count in enumerate(counts):
+            cells = [count, base - no_answer - count, no_answer]
+            mask = [hidden[index], is_small(cells[1], k), no_answer_hidden]
+            mask[1] = any(mask)  # not shown: unknown as soon as one of the others is
+            new = complementary(cells, mask, k)
+            changed |= (new[0], new[2]) != (hidden[index], no_answer_hidden)
+            hidden[index], no_answer_hidden = new[0], new[2]
+    return hidden, no_answer_hidden
 
 
 def suppress_table(

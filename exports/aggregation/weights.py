@@ -14,6 +14,15 @@ for a variable are rescaled to add up to 1. No weights are trimmed.
 
 Kish's design effect, n·Σw² / (Σw)² over every response of the wave, says by how much the weights
 inflate variances: an effective sample size is n / design effect.
+
+**Small weighting cells.** Respondents who share a weight are one "weight class": each raked cell, and
+everyone left unraked (weight 1) together. A weighted figure sums counts by class times a weight the
+reader can work out from the margins, so it moves by a distinct step for each person of a class that
+answers one way or another: a class of 1 to k−1 respondents gives its hidden cross-cell away (f = 100,
+m = 3, margins 50/50: the weighted share of "yes" is 26.5, 42.7, 58.8 or 75.0% as 0..3 men say yes),
+and the design effect, a function of the class sizes, gives its size away. ``Weights.shown(k)`` is
+false then, and ``describe(k)`` keeps only the variables and the reason; the figures then carry no
+weighted share at all.
 """
 
 from __future__ import annotations
@@ -27,6 +36,7 @@ from exports.aggregation.spec import Margin
 Cell = tuple[str | None, ...]  # the codes of the weighting variables, in margin order
 MAX_ITERATIONS = 100
 TOLERANCE = 1e-6
+SMALL_CELL = "small_cell"  # ``describe``'s reason when the weights are not shown
 
 
 @dataclass(frozen=True)
@@ -36,13 +46,21 @@ class Weights:
     converged: bool
     iterations: int
     design_effect: float | None
+    smallest_class: int | None = None  # the fewest respondents sharing a weight (never published)
 
     def of(self, cell: Cell) -> float:
         return self.by_cell.get(cell, 1.0)
 
-    def describe(self) -> dict[str, object]:
+    def shown(self, k: int) -> bool:
+        """Whether weighted figures may be published: every weight class has k or more respondents."""
+        return self.smallest_class is None or self.smallest_class >= k
+
+    def describe(self, k: int = 1) -> dict[str, object]:
+        if not self.shown(k):
+            return {"variables": list(self.variables), "shown": False, "reason": SMALL_CELL}
         return {
             "variables": list(self.variables),
+            "shown": True,
             "converged": self.converged,
             "iterations": self.iterations,
             "design_effect": self.design_effect,
@@ -106,7 +124,21 @@ def rake(cell_counts: Mapping[Cell, int], margins: Sequence[Margin]) -> Weights:
     weighted = math.fsum(weights[cell] * count for cell, count in counts.items())
     if weighted > 0:
         weights = {cell: weight * raked / weighted for cell, weight in weights.items()}
-    return Weights(variables, weights, converged, iterations, design_effect(cell_counts, weights))
+    return Weights(
+        variables,
+        weights,
+        converged,
+        iterations,
+        design_effect(cell_counts, weights),
+        smallest_class(cell_counts, weights),
+    )
+
+
+def smallest_class(cell_counts: Mapping[Cell, int], weights: Mapping[Cell, float]) -> int | None:
+    """The fewest respondents of a raked cell, or of everyone unraked together (they all weigh 1)."""
+    sizes = [count for cell, count in cell_counts.items() if cell in weights and count > 0]
+    unraked = sum(count for cell, count in cell_counts.items() if cell not in weights)
+    return min([*sizes, *([unraked] if unraked > 0 else [])], default=None)
 
 
 def design_effect(cell_counts: Mapping[Cell, int], weights: Mapping[Cell, float]) -> float | None:

@@ -267,6 +267,11 @@ class PageBuilder:
         section = Section("weights", _("Weights"))
         if t.has_weights(self.figures):
             section.blocks.append(self.block(t.weights_table(self.figures, self.fmt, self.names)))
+        elif t.weights_withheld(self.figures):
+            section.intro = _(
+                "Weights are not shown, and every figure is unweighted: a weighting cell has fewer than "
+                "%(k)s respondents."
+            ) % {"k": self.fmt.k}
         else:
             section.intro = _("No weighting margins are set: every figure is unweighted.")
         return section

@@ -120,7 +120,15 @@ def funnel_table(figures: Mapping[str, Any], fmt: Formatter) -> Table:
 
 
 def has_weights(figures: Mapping[str, Any]) -> bool:
-    return bool(figures.get("weights"))
+    """Whether weighted figures are shown (not when a weighting cell is small: ``"shown": false``)."""
+    weights = figures.get("weights")
+    return bool(weights) and weights.get("shown", True) is not False
+
+
+def weights_withheld(figures: Mapping[str, Any]) -> bool:
+    """Whether margins are set but the weights are not shown (a weighting cell has fewer than k)."""
+    weights = figures.get("weights")
+    return bool(weights) and weights.get("shown", True) is False
 
 
 def frequency_table(question: Mapping[str, Any], fmt: Formatter, *, weighted: bool) -> Table:
@@ -452,7 +460,12 @@ def weights_table(figures: Mapping[str, Any], fmt: Formatter, names: Mapping[str
             weights.get("converged", ""),
         ),
         ("iterations", _("Iterations"), fmt.number(weights.get("iterations")), weights.get("iterations", "")),
-        ("design_effect", _("Design effect"), fmt.number(effect, 2), "" if effect is None else effect),
+        (
+            "design_effect",
+            _("Design effect"),
+            fmt.number(effect, 2),
+            "" if effect is None else f"{effect:.2f}",
+        ),
         (
             "trimmed",
             _("Weights trimmed"),

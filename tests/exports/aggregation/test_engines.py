@@ -159,3 +159,11 @@ def test_chunks_cover_every_question_once():
     assert [name for part in parts for name in part.numbers] == ["d", "e"]
     assert [part.sections for part in parts] == [("main",)] + [()] * (len(parts) - 1)
     assert all(part.breakdowns == ("a",) for part in parts)
+
+
+def test_number_texts_that_only_look_numeric_are_read_one_by_one_not_crash():
+    from exports.aggregation.sql_results import plain_numbers
+
+    for odd in ("10-20", "1.2.3\n4", "-", ".", "5\n--1"):
+        assert plain_numbers(odd) is None, odd  # the caller then reads each text as tally.number_of does
+    assert plain_numbers("1\n2.5\n-0").tolist() == [1.0, 2.5, 0.0]

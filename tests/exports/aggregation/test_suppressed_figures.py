@@ -78,6 +78,8 @@ def test_crosstab_cells_are_hidden_with_their_intervals_and_hidden_bases_hide_th
                 if 0 < count < K or (column["base"]["suppressed"] and count > 0):
                     checked += 1
                     assert cell == {"count": None, "share": None, "suppressed": True, "ci": None}
+                elif column["base"]["suppressed"]:  # a zero: its share and interval would give the base
+                    assert cell == {"count": 0, "share": None, "suppressed": False, "ci": None}
                 elif not cell["suppressed"]:
                     assert cell == plain_row["cells"][c]
     assert checked

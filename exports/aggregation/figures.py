@@ -129,13 +129,26 @@ def raking(totals: Totals, margins: Sequence[Margin]) -> Weights | None:
 
 
 def _weighted_shares(
-    totals: Totals, variable: SelectVariable, codes: Sequence[str], weights: Weights | None
+    totals: Totals, variable: SelectVariable, codes: Sequence[str], weights: Weights | None, k: int
 ) -> list[float | None]:
-    """Each code's share with every respondent counted by their weight (None without weights)."""
-    base = weighted_total(totals.select_base_by_cell(variable), weights) if weights else 0.0
+    """Each code's share with every respondent counted by their weight (None without weights).
+
+    Anyone can work the weights out from the shown counts of the weighting variables and the
+    margins, and a weighted share is a sum of (code × weighting cell) counts times those weights:
+    so a question's weighted shares are withheld when any such count, or what is left of the cell
+    after it, is 1..k−1 (it could be solved for, like a hidden cross-tab cell).
+    """
+    bases = totals.select_base_by_cell(variable) if weights else {}
+    base = weighted_total(bases, weights) if weights else 0.0
     if weights is None or base <= 0:
         return [None] * len(codes)
-    return [weighted_total(totals.by_cell(variable.name, Kind.CODE, code), weights) / base for code in codes]
+    by_code = [totals.by_cell(variable.name, Kind.CODE, code) for code in codes]
+    for counts in by_code:
+        for weight_cell, in_cell in bases.items():
+            count = counts.get(weight_cell, 0)
+            if is_small(count, k) or is_small(in_cell - count, k):
+                return [None] * len(codes)
+    return [weighted_total(counts, weights) / base for counts in by_code]
 
 
 def question(
@@ -152,7 +165,7 @@ def question(
     else:
         base = sum(counts) + no_answer
         mask = suppress_distribution([*counts, no_answer], k)
-    weighted = _weighted_shares(totals, variable, codes, weights)
+    weighted = _weighted_shares(totals, variable, codes, weights, k)
     rows = [
         {
             "code": code,

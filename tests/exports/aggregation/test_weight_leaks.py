@@ -110,6 +110,21 @@ def test_weighting_cells_of_k_or_more_show_the_weights():
     assert yes["weighted_share"] == pytest.approx(0.5 * 30 / 60 + 0.5 * 20 / 40)
 
 
+def test_a_small_count_of_an_answer_in_a_weighting_cell_withholds_that_questions_weighted_shares():
+    # f=100, m=50, margins 50/50: the weights follow from the shown counts, so a weighted share of
+    # "yes" would give the (hidden-sized) number of men who said yes: (150·W − 0.75·Y) / 0.75
+    spec = AnalysisSpec(margins=HALF, k=K)
+    for men_yes in range(1, K):
+        figures = _figures({**_respondents(100, 50), **_voted(53, 100, men_yes, 50)}, (GENDER, VOTED), spec)
+        assert figures["weights"]["shown"] is True
+        voted = figures["questions"][1]
+        assert all(row["weighted_share"] is None for row in voted["rows"]), men_yes
+        assert all(row["weighted_share"] is not None for row in figures["questions"][0]["rows"])
+    # nearly everyone of a cell giving one answer is the same leak ("no" = cell − "yes")
+    figures = _figures({**_respondents(100, 50), **_voted(53, 100, 48, 50)}, (GENDER, VOTED), spec)
+    assert all(row["weighted_share"] is None for row in figures["questions"][1]["rows"])
+
+
 def test_the_dashboard_says_why_the_weights_are_not_shown():
     spec = AnalysisSpec(margins=HALF, benchmarks=(Benchmark("voted", "yes", 0.5),), k=K)
     figures = _figures({**_respondents(100, 3), **_voted(50, 100, 1, 3)}, (GENDER, VOTED), spec)

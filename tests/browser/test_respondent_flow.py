@@ -51,8 +51,8 @@ ENGLISH_LEFT_EMPTY = dict.fromkeys(
     ("sector", "finances", "act_before", "trust_stayed", "politics_interest", "comment")
 )
 BACKGROUND_KEYS = ("consent", "country", "departure", "gender", "birth_year", "education")
-# the optional questions of page 2 (background)
-OPTIONAL_ON_PAGE_2 = dict.fromkeys(("gender", "sector", "finances"))
+# page 2 (background) shown and left empty, required or not, when kept without Next: stored as null
+PAGE_2_LEFT_EMPTY = dict.fromkeys(("country", "departure", "gender", "education", "sector", "finances"))
 
 
 def the_response(demo) -> Response:
@@ -152,7 +152,7 @@ def test_switching_to_russian_mid_way_rerenders_the_page_and_keeps_earlier_answe
     expect(page.locator(r.NEXT)).to_have_text("Далее")
     response = the_response(demo)
     assert response.language == "ru"
-    assert response.answers == {**OPTIONAL_ON_PAGE_2, "consent": "yes", "birth_year": 1985}
+    assert response.answers == {**PAGE_2_LEFT_EMPTY, "consent": "yes", "birth_year": 1985}
     r.answer_background(page, ENGLISH_ANSWERS)
     r.next_page(page)
     r.on_page(page, "ru", 3)
@@ -189,7 +189,7 @@ def test_resume_code_continues_the_response_in_a_fresh_browser(live_server, demo
 
     # then they carry on from page 2 with page 1 kept, and finish one response
     r.on_page(second, "en", 2)
-    assert the_response(demo).answers == {**OPTIONAL_ON_PAGE_2, "consent": "yes"}
+    assert the_response(demo).answers == {**PAGE_2_LEFT_EMPTY, "birth_year": None, "consent": "yes"}
     r.answer_background(second, ENGLISH_ANSWERS)
     r.next_page(second)
     r.on_page(second, "en", 3)
@@ -241,7 +241,7 @@ def test_double_clicks_on_start_and_next_keep_one_response_and_no_error(live_ser
     response = the_response(demo)
     assert response.current_section == "activism"
     assert response.answers == {
-        **OPTIONAL_ON_PAGE_2,
+        **PAGE_2_LEFT_EMPTY,
         **{key: ENGLISH_ANSWERS[key] for key in BACKGROUND_KEYS},
     }
 
@@ -277,7 +277,7 @@ def test_the_same_page_submitted_twice_at_once_keeps_one_response(
     response = the_response(demo)
     assert response.current_section == "activism"
     assert response.answers == {
-        **OPTIONAL_ON_PAGE_2,
+        **PAGE_2_LEFT_EMPTY,
         **{key: ENGLISH_ANSWERS[key] for key in BACKGROUND_KEYS},
     }
 

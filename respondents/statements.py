@@ -13,8 +13,8 @@ See docs/decisions.md, "Two statements in plain SQL".
 from __future__ import annotations
 
 import uuid
-from functools import cache
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from django.core.exceptions import ValidationError
 from django.db import connections
@@ -58,14 +58,16 @@ class _Statements:
                 self.converters.append((index, column, functions))
 
 
-@cache
-def _statements(vendor: str, alias: str) -> _Statements:
-    return _Statements(connections[alias])
+# per connection object (each thread has its own): the converters are bound to its operations
+_by_connection: WeakKeyDictionary[BaseDatabaseWrapper, _Statements] = WeakKeyDictionary()
 
 
 def _for(alias: str) -> tuple[BaseDatabaseWrapper, _Statements]:
     connection = connections[alias]
-    return connection, _statements(connection.vendor, alias)
+    statements = _by_connection.get(connection)
+    if statements is None:
+        statements = _by_connection[connection] = _Statements(connection)
+    return connection, statements
 
 
 def response_in_wave(

@@ -101,9 +101,9 @@ def _values(form: PageForm) -> dict[str, Any]:
 
 def _text(value: Any) -> str:
     """A textarea's content as the template writes it, after crispy-forms' ``specialspaceless``,
-    which turns two or more blanks between ``>`` and ``<`` into one space."""
+    which turns three or more blanks between ``>`` and ``<`` into one space."""
     text = "\n" + (str(escape(value)) if isinstance(value, str) else "")
-    return " " if len(text) >= 2 and not text.strip() else text
+    return " " if len(text) >= 3 and not text.strip() else text
 
 
 def fill(holes: Holes, form: PageForm) -> str:

@@ -19,7 +19,7 @@ from surveys.models import Wave
 from surveys.snapshot import variable_names
 from tests.respondents.conftest import page_form, section_of
 
-HOSTILE_TEXT = ['"><script>alert(1)</script>', "a & b < c", "«Ёлка»\u202e", "it's\nmultiline\n", "  "]
+HOSTILE_TEXT = ['"><script>alert(1)</script>', "a & b < c", "«Ёлка»\u202e", "it's\nmultiline\n", "  ", " "]
 
 
 def _random_answers(snapshot: dict[str, Any], section: dict[str, Any], rng: random.Random) -> dict[str, Any]:

@@ -46,43 +46,13 @@ from bench import export as export_bench
 from bench import stack
 
 DATABASE = "volna_aggregate_bench"
-DATABASE_URL = f"postgresql://postgres@{stack.LOOPBACK}:{stack.POSTGRES_PORT}/{DATABASE}"
+# the export benchmark's data, database helpers and Django set-up, on a database of our own
+export_bench.use_database(DATABASE)
 RESULTS = stack.ROOT / "bench" / "results"
 AGGREGATE_RATIO_BUDGET = 1.0
 BREAKDOWN = "so01"
 PAIR = ("sm01", "sm02")
 WORKLOADS = ("baseline", "aggregate", "fold")
-
-
-def _environment() -> dict[str, str]:
-    return {**stack.bench_environment(), "DATABASE_URL": DATABASE_URL}
-
-
-def _setup_django() -> None:
-    os.environ.update(_environment())
-    import django
-
-    django.setup()
-
-
-def _admin(statement: str, dbname: str = "postgres") -> None:
-    import psycopg2
-
-    connection = psycopg2.connect(
-        host=stack.LOOPBACK, port=stack.POSTGRES_PORT, user="postgres", dbname=dbname
-    )
-    try:
-        connection.autocommit = True
-        with connection.cursor() as cursor:
-            cursor.execute(statement)
-    finally:
-        connection.close()
-
-
-def _connect() -> Any:
-    import psycopg2
-
-    return psycopg2.connect(host=stack.LOOPBACK, port=stack.POSTGRES_PORT, user="postgres", dbname=DATABASE)
 
 
 def spec() -> Any:
@@ -97,7 +67,7 @@ def spec() -> Any:
 def _insert(wave_id: int, questionnaire_id: int, rows: int, *, today: bool) -> None:
     """``rows`` completed responses: on 300 past days, or today (the new ones of a fold)."""
     day = "CURRENT_DATE" if today else "date '2024-01-01' + (g %% 300)"
-    connection = _connect()
+    connection = export_bench._connect()
     try:
         with connection, connection.cursor() as cursor:
             cursor.execute("SET synchronous_commit = off")
@@ -114,9 +84,9 @@ def _insert(wave_id: int, questionnaire_id: int, rows: int, *, today: bool) -> N
 
 def prepare(rows: int) -> tuple[int, int]:
     """Fresh database, the export bench's survey and ``rows`` responses; returns (wave, questionnaire)."""
-    _admin(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-    _admin(f"CREATE DATABASE {DATABASE}")
-    _setup_django()
+    export_bench._admin(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+    export_bench._admin(f"CREATE DATABASE {DATABASE}")
+    export_bench._setup_django()
     from django.contrib.auth.models import Group
     from django.core.management import call_command
     from django.db import connection
@@ -140,13 +110,13 @@ def prepare(rows: int) -> tuple[int, int]:
     started = time.monotonic()
     _insert(wave.pk, questionnaire.pk, rows, today=False)
     print(f"  {rows:,} responses inserted in {time.monotonic() - started:.0f} s")
-    _admin("VACUUM (FREEZE, ANALYZE) respondents_response", DATABASE)
+    export_bench._admin_in_bench("VACUUM (FREEZE, ANALYZE) respondents_response")
     return wave.pk, questionnaire.pk
 
 
 def remove_new_rows(wave_id: int) -> None:
     """Delete the responses of a fold (completed today) and vacuum, so every round starts alike."""
-    connection = _connect()
+    connection = export_bench._connect()
     try:
         with connection, connection.cursor() as cursor:
             cursor.execute(
@@ -155,7 +125,7 @@ def remove_new_rows(wave_id: int) -> None:
             )
     finally:
         connection.close()
-    _admin("VACUUM (ANALYZE) respondents_response", DATABASE)
+    export_bench._admin_in_bench("VACUUM (ANALYZE) respondents_response")
 
 
 # -- one workload (in its own process) ----------------------------------------------------------------
@@ -168,7 +138,7 @@ def _figures_without_time(figures: dict[str, Any]) -> dict[str, Any]:
 def run_one(workload: str, wave_id: int, state_path: Path, out: Path) -> dict[str, Any]:
     """Run one workload; return its time (called in the subprocess)."""
     if workload == "baseline":
-        connection = _connect()
+        connection = export_bench._connect()
         try:
             started = time.perf_counter()
             with open(out, "wb", buffering=1 << 20) as handle, connection.cursor() as cursor:
@@ -177,7 +147,7 @@ def run_one(workload: str, wave_id: int, state_path: Path, out: Path) -> dict[st
             return {"seconds": time.perf_counter() - started, "rows": rows}
         finally:
             connection.close()
-    _setup_django()
+    export_bench._setup_django()
     from exports.aggregation.compute import wave_aggregate
     from surveys.models import Wave
 
@@ -198,7 +168,7 @@ def measure(workload: str, wave_id: int, scratch: Path) -> dict[str, Any]:
     command = [sys.executable, str(Path(__file__).resolve()), "--one", workload, "--wave", str(wave_id)]
     command += ["--state", str(scratch / "state.json"), "--out", str(out)]
     process = subprocess.Popen(
-        command, cwd=stack.ROOT, env={**os.environ, **_environment()}, stdout=subprocess.PIPE
+        command, cwd=stack.ROOT, env={**os.environ, **export_bench._environment()}, stdout=subprocess.PIPE
     )
     stdout = process.stdout.read() if process.stdout else b""
     _pid, status, _usage = os.wait4(process.pid, 0)
@@ -302,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
             from django.db import connections
 
             connections.close_all()
-        _admin(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+        export_bench._admin(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
     summary = summarise(runs)
     summary["fold_equals_full_aggregation"] = fold_matches
     output = args.output or RESULTS / f"aggregate-{time.strftime('%Y-%m-%d')}-{args.rows}.json"

@@ -325,15 +325,26 @@ class BeforeAfterPair(models.Model):
         return f"{self.before} → {self.after}"
 
 
-class PopulationBenchmark(models.Model):
+class AnswerShare(models.Model):
+    """A population share (in percent) of one answer of one variable."""
+
+    variable = models.CharField(verbose_name=_("variable"), max_length=32)
+    code = models.CharField(verbose_name=_("code"), max_length=64)
+    share_percent = _percent_field()
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.variable}={self.code}: {self.share_percent}%"
+
+
+class PopulationBenchmark(AnswerShare):
     """The population share of one answer, to compare the sample with (e.g. from a census)."""
 
     survey = models.ForeignKey(
         Survey, verbose_name=_("survey"), on_delete=models.CASCADE, related_name="population_benchmarks"
     )
-    variable = models.CharField(verbose_name=_("variable"), max_length=32)
-    code = models.CharField(verbose_name=_("code"), max_length=64)
-    share_percent = _percent_field()
     source = models.CharField(verbose_name=_("source"), max_length=200, blank=True)
 
     class Meta:
@@ -345,19 +356,13 @@ class PopulationBenchmark(models.Model):
             _percent_range("benchmark"),
         ]
 
-    def __str__(self) -> str:
-        return f"{self.variable}={self.code}: {self.share_percent}%"
 
-
-class WeightMargin(models.Model):
+class WeightMargin(AnswerShare):
     """The population share of one answer of a weighting variable (weights are raked to these)."""
 
     survey = models.ForeignKey(
         Survey, verbose_name=_("survey"), on_delete=models.CASCADE, related_name="weight_margins"
     )
-    variable = models.CharField(verbose_name=_("variable"), max_length=32)
-    code = models.CharField(verbose_name=_("code"), max_length=64)
-    share_percent = _percent_field()
 
     class Meta:
         verbose_name = _("weighting margin")
@@ -367,6 +372,3 @@ class WeightMargin(models.Model):
             models.UniqueConstraint(fields=["survey", "variable", "code"], name="weight_margin_code_unique"),
             _percent_range("weight_margin"),
         ]
-
-    def __str__(self) -> str:
-        return f"{self.variable}={self.code}: {self.share_percent}%"

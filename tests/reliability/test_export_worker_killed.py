@@ -62,9 +62,7 @@ def _exports_dir(stack) -> Path:
 
 def test_a_worker_killed_mid_export_leaves_a_failed_job_and_no_partial_file(stack):
     wave = stack.new_wave("Large export")
-    began = time.monotonic()
     responses = _fill(stack, wave["id"])
-    print(f"filled {responses} in {time.monotonic() - began:.1f} s")
     admin = AdminBrowser(stack.web_port)
     admin.log_in()
     downloads: list[int] = []
@@ -78,7 +76,6 @@ def test_a_worker_killed_mid_export_leaves_a_failed_job_and_no_partial_file(stac
         assert time.monotonic() < deadline and job["status"] in ("queued", "running"), job
         downloads.append(admin.get(download).status)
         job = _job(stack, job_id)
-    print(f"killed at {time.monotonic() - began:.1f} s")
     stack.worker.kill()
     killed = _job(stack, job_id)
     partial = stack.private_root / killed["temp_path"]
@@ -107,7 +104,6 @@ def test_a_worker_killed_mid_export_leaves_a_failed_job_and_no_partial_file(stac
         assert admin.get(f"/admin/exports/exportjob/{again}/download/").status == 404
         time.sleep(0.2)
     assert job["status"] == "done", job
-    print(f"second export done at {time.monotonic() - began:.1f} s")
     served = admin.get(f"/admin/exports/exportjob/{again}/download/")
     assert served.status == 200
     assert hashlib.sha256(served.content).hexdigest() == job["checksum"]
